@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentPortal.Core.Configuration;
+
+public enum StorageProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>Where the registry, users, API keys and alert rules are kept.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary><c>Sqlite</c> (default, no setup) or <c>Postgres</c>.</summary>
+    public string Provider { get; set; } = nameof(StorageProvider.Sqlite);
+
+    /// <summary>Folder for the embedded databases; relative paths are resolved against the content root.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>PostgreSQL connection string, required when <see cref="Provider"/> is Postgres.</summary>
+    public string? ConnectionString { get; set; }
+
+    public StorageProvider ProviderKind => Enum.Parse<StorageProvider>(Provider, ignoreCase: true);
+
+    public string ResolveDataDirectory(string contentRoot) =>
+        Path.GetFullPath(Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory));
+}
+
+public sealed class ValidateStorageOptions : IValidateOptions<StorageOptions>
+{
+    /// <summary>Providers whose adapters exist in this build.</summary>
+    internal static readonly StorageProvider[] s_available = [StorageProvider.Sqlite];
+
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        var problems = new ConfigurationProblems();
+        const string allowed = "Sqlite, Postgres";
+
+        if (!Enum.TryParse<StorageProvider>(options.Provider, ignoreCase: true, out var provider) || !Enum.IsDefined(provider))
+        {
+            problems.Add("Storage:Provider", $"{ConfigurationProblems.Quote(options.Provider)} is not a storage provider.", allowed, "Sqlite");
+        }
+        else if (!s_available.Contains(provider))
+        {
+            problems.Add("Storage:Provider", $"'{provider}' is not available yet in this version of AgentPortal; use Sqlite for now.", allowed, "Sqlite");
+        }
+        else if (provider == StorageProvider.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            problems.Add("Storage:ConnectionString", "is required when Storage:Provider is Postgres.", "an Npgsql connection string",
+                "\"Host=db;Database=agentportal;Username=agentportal;Password=...\"");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            problems.Add("Storage:DataDirectory", "must name a folder.", "a relative or absolute folder path", "data");
+        }
+        else if (options.DataDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            problems.Add("Storage:DataDirectory", "contains characters that cannot be in a path.", "a relative or absolute folder path", "/var/lib/agentportal");
+        }
+
+        return problems.ToResult();
+    }
+}

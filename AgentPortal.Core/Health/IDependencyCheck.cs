@@ -1,0 +1,15 @@
+namespace AgentPortal.Core.Health;
+
+/// <summary>One thing the portal needs to serve requests: a store, the LLM gateway, an embedded tool.</summary>
+public interface IDependencyCheck
+{
+    string Name { get; }
+
+    /// <summary>Whether the portal is unusable while this dependency is down (it then fails readiness).</summary>
+    bool Required { get; }
+
+    Task<DependencyStatus> CheckAsync(CancellationToken cancellationToken);
+}
+
+/// <param name="Error">Why the dependency is down, in words an operator can act on; never a secret.</param>
+public sealed record DependencyStatus(string Name, bool Up, bool Required, TimeSpan Latency, string? Error);

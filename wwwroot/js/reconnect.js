@@ -1,0 +1,14 @@
+// blazor.web.js 9.0 only sets a class on a custom reconnect dialog when the server refuses the old
+// circuit (for example after a restart). Reload then, as its built-in dialog would, so the page
+// comes back on its own.
+(() => {
+  const dialog = document.getElementById("components-reconnect-modal");
+  if (!dialog) {
+    return;
+  }
+  new MutationObserver(() => {
+    if (dialog.classList.contains("components-reconnect-rejected")) {
+      location.reload();
+    }
+  }).observe(dialog, { attributes: true, attributeFilter: ["class"] });
+})();
