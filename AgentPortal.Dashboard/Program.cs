@@ -3,14 +3,20 @@ using AgentPortal.Dashboard.Hosting;
 
 try
 {
-    var app = DashboardApplication.Create(args);
-    await app.InitializeAsync();
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddDashboardServices();
+
+    var app = builder.Build();
+    app.UseDashboardPipeline();
     await app.RunAsync();
     return 0;
 }
-catch (PortalConfigurationException ex)
+catch (Exception ex) when (PortalConfigurationException.Find(ex) is { } configuration)
 {
-    // Printed without a logger so the whole list reads as one message, before logging is set up.
-    await Console.Error.WriteLineAsync(ex.Message);
+    // One message listing every problem, written plainly so it reads the same in any console.
+    await Console.Error.WriteLineAsync(configuration.Message);
     return 1;
 }
+
+/// <summary>Entry point; public so test hosts can start the app.</summary>
+public partial class Program;

@@ -8,6 +8,15 @@ public sealed class PortalConfigurationException(IReadOnlyList<string> problems)
 {
     public IReadOnlyList<string> Problems { get; } = problems;
 
+    /// <summary>Finds this exception where the host wrapped it.</summary>
+    public static PortalConfigurationException? Find(Exception exception) => exception switch
+    {
+        PortalConfigurationException found => found,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(Find).FirstOrDefault(e => e is not null),
+        { InnerException: { } inner } => Find(inner),
+        _ => null,
+    };
+
     private static string Format(IReadOnlyList<string> problems)
     {
         var text = new StringBuilder();

@@ -48,7 +48,11 @@ public sealed class ValidateTelemetryOptions : IValidateOptions<TelemetryOptions
             return problems.ToResult();
         }
 
-        if (provider == TelemetryProvider.ClickHouse)
+        if (!s_available.Contains(provider))
+        {
+            problems.Add("Telemetry:Provider", $"'{provider}' is not available yet in this version of AgentPortal; use Sqlite for now.", allowed, "Sqlite");
+        }
+        else if (provider == TelemetryProvider.ClickHouse)
         {
             if (!Uri.TryCreate(options.ClickHouse.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
             {
@@ -64,11 +68,6 @@ public sealed class ValidateTelemetryOptions : IValidateOptions<TelemetryOptions
             {
                 problems.Add("Telemetry:ClickHouse:User", "must name a ClickHouse user.", "a ClickHouse user name", "default");
             }
-        }
-
-        if (!problems.HasProblems && !s_available.Contains(provider))
-        {
-            problems.Add("Telemetry:Provider", $"'{provider}' is not available yet in this version of AgentPortal; use Sqlite for now.", allowed, "Sqlite");
         }
 
         return problems.ToResult();

@@ -19,7 +19,7 @@ public sealed class PortalDatabaseCheck(IServiceScopeFactory scopes, TimeProvide
         string? error = null;
         if (!await db.Database.CanConnectAsync(cancellationToken))
         {
-            error = "cannot connect to the database";
+            error = "cannot open the database; check that the data folder (or database server) is reachable and readable, then restart the portal";
         }
         else
         {

@@ -1,4 +1,5 @@
 using AgentPortal.Core;
+using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Identity;
 using AgentPortal.Dashboard.Api;
@@ -31,6 +32,7 @@ public static class DashboardServiceExtensions
         });
 
         builder.Services.AddPortalCore(builder.Environment.ContentRootPath);
+        builder.Services.AddHostedService<PortalStartup>();
         // The HTTP API speaks the seed's snake_case names (trace_id, project_id, last_used_at).
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
@@ -86,6 +88,9 @@ public static class DashboardServiceExtensions
 
     public static WebApplication UseDashboardPipeline(this WebApplication app)
     {
+        // First, before any service that reads options is built and before anything touches the disk.
+        app.Services.GetRequiredService<StartupConfigurationCheck>().ThrowIfInvalid(app.Services);
+
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);

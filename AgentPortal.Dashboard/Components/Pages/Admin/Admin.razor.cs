@@ -1,6 +1,5 @@
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
-using AgentPortal.Core.Health;
 using AgentPortal.Core.Identity;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
@@ -9,17 +8,10 @@ namespace AgentPortal.Dashboard.Components.Pages.Admin;
 
 public partial class Admin
 {
-    private IReadOnlyList<DependencyStatus>? _dependencies;
-    private string? _dependenciesError;
-    private DateTimeOffset? _dependenciesCheckedAt;
-    private bool _checkingDependencies;
     private IReadOnlyList<UserSummary>? _users;
     private string? _usersError;
     private StorageOptions _storage = default!;
     private TelemetryOptions _telemetry = default!;
-
-    [Inject]
-    public required DependencyChecker Dependencies { get; init; }
 
     [Inject]
     public required UserDirectory Users { get; init; }
@@ -34,36 +26,13 @@ public partial class Admin
     public required IOptions<TelemetryOptions> TelemetryOptions { get; init; }
 
     [Inject]
-    public required TimeProvider Time { get; init; }
-
-    [Inject]
     public required ILogger<Admin> Logger { get; init; }
 
     protected override async Task OnInitializedAsync()
     {
         _storage = StorageOptions.Value;
         _telemetry = TelemetryOptions.Value;
-        await Task.WhenAll(CheckDependenciesAsync(), LoadUsersAsync());
-    }
-
-    private async Task CheckDependenciesAsync()
-    {
-        _checkingDependencies = true;
-        _dependenciesError = null;
-        try
-        {
-            _dependencies = await Dependencies.CheckAllAsync(CancellationToken.None);
-            _dependenciesCheckedAt = Time.GetUtcNow();
-        }
-        catch (Exception ex)
-        {
-            Logger.LogError(ex, "Dependency check failed");
-            _dependenciesError = ex.Message;
-        }
-        finally
-        {
-            _checkingDependencies = false;
-        }
+        await LoadUsersAsync();
     }
 
     private async Task LoadUsersAsync()

@@ -1,0 +1,60 @@
+using AgentPortal.Core.Data;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace AgentPortal.Dashboard.Hosting;
+
+/// <summary>
+/// Runs before the server listens, after the configuration was checked (UseDashboardPipeline):
+/// creates the data folder, migrates and creates the first administrator. Once listening, prints
+/// where to sign in.
+/// </summary>
+internal sealed class PortalStartup(
+    IServiceProvider services,
+    IServer server) : IHostedLifecycleService
+{
+    private BootstrapOutcome _outcome = new(null, null);
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var paths = services.GetRequiredService<PortalPaths>();
+        paths.EnsureDataDirectory();
+
+        await using var scope = services.CreateAsyncScope();
+        _outcome = await scope.ServiceProvider.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(cancellationToken);
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var signIn = addresses.FirstOrDefault() is { } first ? $"{first.TrimEnd('/')}/account/login" : "/account/login";
+        var text = new System.Text.StringBuilder()
+            .AppendLine()
+            .AppendLine($"AgentPortal is listening on {string.Join(", ", addresses)}")
+            .AppendLine($"  Sign in at {signIn}")
+            .AppendLine($"  Data folder: {services.GetRequiredService<PortalPaths>().DataDirectory}");
+        if (_outcome.CreatedAdminEmail is not null)
+        {
+            text.AppendLine($"  First administrator: {_outcome.CreatedAdminEmail}");
+            if (_outcome.GeneratedPassword is not null)
+            {
+                text.AppendLine($"  Generated password (shown only this once; keep it safe): {_outcome.GeneratedPassword}");
+            }
+        }
+
+        // Written to the console, not the log: a generated password must be seen once and must not
+        // reach log files or collectors.
+        Console.Out.WriteLine(text.ToString());
+        Console.Out.Flush();
+        _outcome = new BootstrapOutcome(null, null);
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,97 @@
+using AgentPortal.Core.Configuration;
+
+namespace AgentPortal.Core.Tests.Configuration;
+
+public class OptionsValidationTests
+{
+    [Fact]
+    public void Defaults_AreValid()
+    {
+        Assert.True(new ValidateStorageOptions().Validate(null, new StorageOptions()).Succeeded);
+        Assert.True(new ValidateTelemetryOptions().Validate(null, new TelemetryOptions()).Succeeded);
+        Assert.True(new ValidateBootstrapOptions().Validate(null, new BootstrapOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void TelemetryProvider_Unknown_NamesKeyEnvironmentVariableAllowedValuesAndExample()
+    {
+        var result = new ValidateTelemetryOptions().Validate(null, new TelemetryOptions { Provider = "Clickhose" });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains("Telemetry:Provider", failure);
+        Assert.Contains("Telemetry__Provider", failure);
+        Assert.Contains("'Clickhose' is not a telemetry provider", failure);
+        Assert.Contains("Allowed: Sqlite, ClickHouse", failure);
+        Assert.Contains("Example: Telemetry__Provider=", failure);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("SQLITE")]
+    public void StorageProvider_IsCaseInsensitive(string provider)
+    {
+        var options = new StorageOptions { Provider = provider };
+
+        Assert.True(new ValidateStorageOptions().Validate(null, options).Succeeded);
+        Assert.Equal(StorageProvider.Sqlite, options.ProviderKind);
+    }
+
+    [Fact]
+    public void StorageProvider_Postgres_SaysNotAvailableYet()
+    {
+        var result = new ValidateStorageOptions().Validate(null, new StorageOptions { Provider = "Postgres", ConnectionString = "Host=db" });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains("Storage__Provider", failure);
+        Assert.Contains("not available yet", failure);
+    }
+
+    [Fact]
+    public void TelemetryProvider_ClickHouse_SaysNotAvailableYet()
+    {
+        var result = new ValidateTelemetryOptions().Validate(null, new TelemetryOptions { Provider = "ClickHouse" });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains("not available yet", failure);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void StorageDataDirectory_Blank_IsRejected(string folder)
+    {
+        var result = new ValidateStorageOptions().Validate(null, new StorageOptions { DataDirectory = folder });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Storage:DataDirectory (environment variable Storage__DataDirectory)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BootstrapPassword_TooShort_IsRejectedWithoutEchoingIt()
+    {
+        var result = new ValidateBootstrapOptions().Validate(null, new BootstrapOptions { AdminPassword = "hunter2" });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains("Bootstrap__AdminPassword", failure);
+        Assert.Contains("shorter than 12 characters", failure);
+        Assert.DoesNotContain("hunter2", failure);
+    }
+
+    [Theory]
+    [InlineData("not-an-email")]
+    [InlineData("Admin <admin@example.com>")]
+    public void BootstrapEmail_Invalid_IsRejected(string email)
+    {
+        var result = new ValidateBootstrapOptions().Validate(null, new BootstrapOptions { AdminEmail = email });
+
+        Assert.Contains("Bootstrap__AdminEmail", Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void ResolveDataDirectory_Relative_IsAnchoredAtContentRoot()
+    {
+        var options = new StorageOptions { DataDirectory = "data" };
+
+        Assert.Equal(Path.GetFullPath("/srv/portal/data"), options.ResolveDataDirectory("/srv/portal"));
+        Assert.Equal("/var/lib/agentportal", new StorageOptions { DataDirectory = "/var/lib/agentportal" }.ResolveDataDirectory("/srv/portal"));
+    }
+}
