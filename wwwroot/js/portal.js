@@ -1,3 +1,11 @@
+window.agentPortal = {
+  // Called by the layout after its first interactive render: until then, clicks on the
+  // prerendered page do nothing, and styles (and end-to-end tests) can tell the difference.
+  markInteractive: () => {
+    document.documentElement.dataset.interactive = "true";
+  },
+};
+
 // blazor.web.js 9.0 only sets a class on a custom reconnect dialog when the server refuses the old
 // circuit (for example after a restart). Reload then, as its built-in dialog would, so the page
 // comes back on its own.

@@ -1,0 +1,36 @@
+using Microsoft.Playwright;
+
+namespace AgentPortal.E2E.Infrastructure;
+
+/// <summary>One running portal per test class, started on its embedded defaults.</summary>
+public sealed class DashboardServerFixture : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@agentportal.local";
+
+    public DashboardProcess Server { get; } = new();
+
+    public string AdminPassword => Server.GeneratedPassword
+        ?? throw new InvalidOperationException("The first start did not print a generated password:\n" + Server.Output);
+
+    public Uri BaseAddress => Server.BaseAddress ?? throw new InvalidOperationException("The portal is not started.");
+
+    public Task InitializeAsync() => Server.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    public async Task SignInAsync(BrowserSession session, string? screenshot = null)
+    {
+        var page = session.Page;
+        await page.GotoAsync("/");
+        await page.WaitForURLAsync("**/account/login**");
+        await page.GetByLabel("Email").FillAsync(AdminEmail);
+        await page.GetByLabel("Password").FillAsync(AdminPassword);
+        if (screenshot is not null)
+        {
+            await session.ScreenshotAsync(screenshot);
+        }
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        await session.WaitForInteractiveAsync();
+    }
+}
