@@ -23,14 +23,6 @@ public static class DashboardServiceExtensions
         // in every environment, not only Development.
         builder.WebHost.UseStaticWebAssets();
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(options =>
-        {
-            options.SingleLine = true;
-            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            options.UseUtcTimestamp = true;
-        });
-
         builder.Services.AddPortalCore(builder.Environment.ContentRootPath);
         builder.Services.AddHostedService<PortalStartup>();
         // The HTTP API speaks the seed's snake_case names (trace_id, project_id, last_used_at).

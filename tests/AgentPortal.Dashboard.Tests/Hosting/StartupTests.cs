@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentPortal.Tests.Shared;
 
 namespace AgentPortal.Dashboard.Tests.Hosting;
 
@@ -37,5 +38,26 @@ public class StartupTests
         Assert.Contains("Bootstrap__AdminEmail", message);
         Assert.DoesNotContain("Exception", message + await stdout);
         Assert.False(Directory.Exists(dataDirectory), "start-up must not create the data folder when the configuration is bad");
+    }
+
+    [Fact]
+    public async Task FirstStart_WithJsonLogsAtDebug_NeverLogsTheAdminPassword_AndLogsAreStructured()
+    {
+        const string password = "a-very-secret-bootstrap-password";
+        await using var portal = new DashboardProcess();
+        portal.Environment["Bootstrap__AdminPassword"] = password;
+        portal.Environment["Logging__LogLevel__Default"] = "Debug";
+        portal.Environment["Logging__Console__FormatterName"] = "json";
+
+        await portal.StartAsync();
+        using var client = new HttpClient { BaseAddress = portal.BaseAddress };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
+        await portal.StopAsync();
+
+        Assert.DoesNotContain(password, portal.Output);
+        Assert.Null(portal.GeneratedPassword);
+        var created = portal.Output.Split('\n').First(line => line.Contains("Created the first administrator", StringComparison.Ordinal));
+        using var entry = System.Text.Json.JsonDocument.Parse(created);
+        Assert.Equal("admin@agentportal.local", entry.RootElement.GetProperty("State").GetProperty("Email").GetString());
     }
 }

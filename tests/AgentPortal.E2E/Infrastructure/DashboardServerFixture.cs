@@ -1,3 +1,4 @@
+using AgentPortal.Tests.Shared;
 using Microsoft.Playwright;
 
 namespace AgentPortal.E2E.Infrastructure;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace AgentPortal.E2E.Infrastructure;
+namespace AgentPortal.Tests.Shared;
 
 /// <summary>
 /// The real AgentPortal executable on 127.0.0.1 with a throw-away data folder, started the way a
@@ -13,6 +13,9 @@ public sealed partial class DashboardProcess : IAsyncDisposable
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(90);
     private readonly StringBuilder _output = new();
     private Process? _process;
+
+    /// <summary>Extra environment variables (configuration in Section__Key form) for every start.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
 
     public DashboardProcess()
     {
@@ -52,6 +55,10 @@ public sealed partial class DashboardProcess : IAsyncDisposable
         };
         start.Environment["Storage__DataDirectory"] = DataDirectory;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in Environment)
+        {
+            start.Environment[key] = value;
+        }
 
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
