@@ -1,6 +1,10 @@
+using AgentPortal.Core.Agents;
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Health;
+using AgentPortal.Core.Security;
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Core.Telemetry.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,22 +27,40 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName);
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.SectionName);
+        services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.SectionName);
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
+        services.AddSingleton<IValidateOptions<TracingOptions>, ValidateTracingOptions>();
+        services.AddSingleton<IValidateOptions<ApiOptions>, ValidateApiOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
-            .Include<BootstrapOptions>());
+            .Include<BootstrapOptions>()
+            .Include<TracingOptions>()
+            .Include<ApiOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(contentRoot)));
-        services.AddDbContext<PortalDbContext>((provider, options) =>
-            options.UseSqlite(provider.GetRequiredService<PortalPaths>().RegistryConnectionString));
+        services.AddSingleton<IDbContextFactory<PortalDbContext>, PortalDbContextFactory>();
+        services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddScoped<PortalDatabaseInitializer>();
         services.AddScoped<Identity.UserDirectory>();
 
+        services.AddSingleton<AgentCache>();
+        services.AddSingleton<IAgentRegistry, AgentRegistry>();
+        services.AddSingleton<ApiKeyService>();
+
+        services.AddSingleton<ITelemetryStore>(provider => new SqliteTelemetryStore(provider.GetRequiredService<PortalPaths>().TelemetryDatabase));
+        services.AddSingleton<TelemetryWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<TelemetryWriter>());
+        services.AddSingleton<RunTimeoutJob>();
+        services.AddHostedService(provider => provider.GetRequiredService<RunTimeoutJob>());
+        services.AddSingleton<AgentRunService>();
+
         services.AddSingleton<DependencyChecker>();
         services.AddSingleton<IDependencyCheck, PortalDatabaseCheck>();
+        services.AddSingleton<IDependencyCheck, TelemetryStoreCheck>();
         return services;
     }
 }

@@ -31,7 +31,7 @@ public sealed class StorageOptions
 public sealed class ValidateStorageOptions : IValidateOptions<StorageOptions>
 {
     /// <summary>Providers whose adapters exist in this build.</summary>
-    internal static readonly StorageProvider[] s_available = [StorageProvider.Sqlite];
+    internal static readonly StorageProvider[] s_available = [StorageProvider.Sqlite, StorageProvider.Postgres];
 
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {

@@ -26,13 +26,22 @@ public sealed partial class PortalDatabaseInitializer(
 
     public async Task<BootstrapOutcome> InitializeAsync(CancellationToken cancellationToken)
     {
+        await MigrateAsync(cancellationToken);
+        return await EnsureRolesAndAdminAsync(cancellationToken);
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {
             LogApplyingMigrations(pending.Count, string.Join(", ", pending));
             await db.Database.MigrateAsync(cancellationToken);
         }
+    }
 
+    public async Task<BootstrapOutcome> EnsureRolesAndAdminAsync(CancellationToken cancellationToken)
+    {
         foreach (var role in PortalRoles.All)
         {
             if (!await roles.RoleExistsAsync(role))

@@ -3,9 +3,16 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace AgentPortal.Core.Data;
 
-/// <summary>Lets `dotnet ef migrations add` build the context without starting the app.</summary>
-internal sealed class PortalDbContextDesignFactory : IDesignTimeDbContextFactory<PortalDbContext>
+/// <summary>Lets `dotnet ef migrations add --context SqlitePortalDbContext` build the context without the app.</summary>
+internal sealed class SqlitePortalDbContextDesignFactory : IDesignTimeDbContextFactory<SqlitePortalDbContext>
 {
-    public PortalDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<PortalDbContext>().UseSqlite("Data Source=design-time.db").Options);
+    public SqlitePortalDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqlitePortalDbContext>().UseSqlite("Data Source=design-time.db").Options);
+}
+
+/// <summary>Lets `dotnet ef migrations add --context PostgresPortalDbContext` build the context; no server is contacted.</summary>
+internal sealed class PostgresPortalDbContextDesignFactory : IDesignTimeDbContextFactory<PostgresPortalDbContext>
+{
+    public PostgresPortalDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresPortalDbContext>().UseNpgsql("Host=localhost;Database=agentportal_design").Options);
 }

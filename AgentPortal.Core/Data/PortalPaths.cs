@@ -9,6 +9,8 @@ public sealed class PortalPaths(string dataDirectory)
 
     public string RegistryConnectionString => $"Data Source={RegistryDatabase};Foreign Keys=True";
 
+    public string TelemetryDatabase => Path.Combine(DataDirectory, "telemetry.db");
+
     public string DataProtectionKeys => Path.Combine(DataDirectory, "keys");
 
     public void EnsureDataDirectory() => Directory.CreateDirectory(DataDirectory);

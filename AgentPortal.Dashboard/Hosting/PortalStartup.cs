@@ -1,4 +1,8 @@
+using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
+using AgentPortal.Core.Security;
+using AgentPortal.Core.Telemetry;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -20,8 +24,17 @@ internal sealed class PortalStartup(
         var paths = services.GetRequiredService<PortalPaths>();
         paths.EnsureDataDirectory();
 
-        await using var scope = services.CreateAsyncScope();
-        _outcome = await scope.ServiceProvider.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(cancellationToken);
+        await using (var scope = services.CreateAsyncScope())
+        {
+            _outcome = await scope.ServiceProvider.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(cancellationToken);
+        }
+        await services.GetRequiredService<ITelemetryStore>().InitializeAsync(cancellationToken);
+
+        var bootstrap = services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
+        if (bootstrap.IngestApiKey is { } key)
+        {
+            await services.GetRequiredService<ApiKeyService>().EnsureAsync(key, bootstrap.IngestApiKeyProject, ApiKeyScopes.Ingest | ApiKeyScopes.Read, cancellationToken);
+        }
     }
 
     public Task StartedAsync(CancellationToken cancellationToken)

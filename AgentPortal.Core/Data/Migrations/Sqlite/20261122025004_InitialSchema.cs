@@ -6,11 +6,49 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace AgentPortal.Core.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class InitialIdentity : Migration
+    public partial class InitialSchema : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "agents",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    type = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    project_id = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false, defaultValue: "default-project"),
+                    external_id = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    config = table.Column<string>(type: "TEXT", nullable: true),
+                    monitoring_enabled = table.Column<bool>(type: "INTEGER", nullable: false, defaultValue: true),
+                    status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    last_used_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_agents", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "api_keys",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    project_id = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    prefix = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    scopes = table.Column<int>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    revoked_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_api_keys", x => x.id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "AspNetRoles",
                 columns: table => new
@@ -158,6 +196,28 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "idx_agents_last_used",
+                table: "agents",
+                column: "last_used_at");
+
+            migrationBuilder.CreateIndex(
+                name: "idx_external",
+                table: "agents",
+                column: "external_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ux_agents_name_project",
+                table: "agents",
+                columns: new[] { "name", "project_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ux_api_keys_hash",
+                table: "api_keys",
+                column: "hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
                 table: "AspNetRoleClaims",
                 column: "RoleId");
@@ -198,6 +258,12 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "agents");
+
+            migrationBuilder.DropTable(
+                name: "api_keys");
+
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 

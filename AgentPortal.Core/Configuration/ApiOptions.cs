@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentPortal.Core.Configuration;
+
+/// <summary>The machine-facing HTTP API.</summary>
+public sealed class ApiOptions
+{
+    public const string SectionName = "Api";
+
+    /// <summary>Largest JSON body accepted by the registry and run endpoints; larger ones get 413.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>A second header that may carry the API key besides Authorization: Bearer.</summary>
+    public string ApiKeyHeader { get; set; } = "x-api-key";
+}
+
+public sealed class ValidateApiOptions : IValidateOptions<ApiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiOptions options)
+    {
+        var problems = new ConfigurationProblems();
+        if (options.MaxBodyBytes is < 1024 or > 256 * 1024 * 1024)
+        {
+            problems.Add("Api:MaxBodyBytes", $"{options.MaxBodyBytes} is out of range.", "1024 to 268435456 bytes", "1048576");
+        }
+        if (string.IsNullOrWhiteSpace(options.ApiKeyHeader) || !options.ApiKeyHeader.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            problems.Add("Api:ApiKeyHeader", $"{ConfigurationProblems.Quote(options.ApiKeyHeader)} is not a header name.", "letters, digits and dashes", "x-api-key");
+        }
+        return problems.ToResult();
+    }
+}

@@ -1,0 +1,37 @@
+using AgentPortal.Core.Configuration;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentPortal.Core.Data;
+
+/// <summary>Creates the registry context of the configured provider (Storage:Provider).</summary>
+public sealed class PortalDbContextFactory : IDbContextFactory<PortalDbContext>
+{
+    private readonly Lazy<Func<PortalDbContext>> _create;
+
+    public PortalDbContextFactory(IOptions<StorageOptions> storage, PortalPaths paths, ILoggerFactory loggers)
+    {
+        _create = new Lazy<Func<PortalDbContext>>(() =>
+        {
+            var options = storage.Value;
+            switch (options.ProviderKind)
+            {
+                case StorageProvider.Postgres:
+                    var postgres = new DbContextOptionsBuilder<PostgresPortalDbContext>()
+                        .UseNpgsql(options.ConnectionString)
+                        .UseLoggerFactory(loggers)
+                        .Options;
+                    return () => new PostgresPortalDbContext(postgres);
+                default:
+                    var sqlite = new DbContextOptionsBuilder<SqlitePortalDbContext>()
+                        .UseSqlite(paths.RegistryConnectionString)
+                        .UseLoggerFactory(loggers)
+                        .Options;
+                    return () => new SqlitePortalDbContext(sqlite);
+            }
+        });
+    }
+
+    public PortalDbContext CreateDbContext() => _create.Value();
+}

@@ -1,0 +1,57 @@
+using AgentPortal.Core.Common;
+
+namespace AgentPortal.Core.Telemetry;
+
+/// <summary>One write to the telemetry store; a batch of them is committed together.</summary>
+public abstract record TelemetryWrite
+{
+    public sealed record StartRun(RunStart Run) : TelemetryWrite;
+
+    public sealed record EndRun(RunEnd End) : TelemetryWrite;
+
+    public sealed record AppendSpans(IReadOnlyList<SpanRecord> Spans) : TelemetryWrite;
+
+    public sealed record CloseTimedOutRuns(long StartedBeforeUnixNano, long NowUnixNano, string Reason) : TelemetryWrite;
+}
+
+public enum WriteOutcomeKind
+{
+    Done,
+    NotFound,
+    Conflict,
+}
+
+/// <summary>What one write did. <see cref="Count"/> is the number of spans or runs it affected.</summary>
+public sealed record WriteOutcome(WriteOutcomeKind Kind, string? Message = null, int Count = 0, RunRecord? Run = null)
+{
+    public static WriteOutcome Done(int count = 0, RunRecord? run = null) => new(WriteOutcomeKind.Done, null, count, run);
+}
+
+/// <summary>
+/// Spans, runs and their hourly rollups. Every adapter (SQLite, ClickHouse) passes the same contract
+/// tests. Writes arrive in batches from <see cref="TelemetryWriter"/>; a batch is durable when
+/// <see cref="WriteBatchAsync"/> returns.
+/// </summary>
+public interface ITelemetryStore
+{
+    string Name { get; }
+
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Applies the writes in order in one commit; a write that cannot apply (unknown or ended run) reports it and the others still apply.</summary>
+    Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken);
+
+    Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken);
+
+    Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken);
+
+    /// <summary>From the hourly rollups: hours overlapping [from, to).</summary>
+    Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
+
+    /// <summary>Raises if the store cannot be reached.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,112 @@
+namespace AgentPortal.Core.Telemetry;
+
+public enum RunStatus
+{
+    Running,
+    Ok,
+    Error,
+}
+
+/// <summary>An agent run: a trace whose root span was opened by trace start, with what happened inside it.</summary>
+public sealed class RunRecord
+{
+    public required string TraceId { get; init; }
+
+    public required string SpanId { get; init; }
+
+    public required string AgentId { get; init; }
+
+    public required string ProjectId { get; init; }
+
+    public long StartedUnixNano { get; init; }
+
+    public long? EndedUnixNano { get; init; }
+
+    public RunStatus Status { get; init; }
+
+    public string? Error { get; init; }
+
+    public string? Input { get; init; }
+
+    public string? Output { get; init; }
+
+    /// <summary>JSON object given at start.</summary>
+    public string? Metadata { get; init; }
+
+    public long LlmCalls { get; init; }
+
+    public long InputTokens { get; init; }
+
+    public long OutputTokens { get; init; }
+
+    public long? DurationNanos => EndedUnixNano - StartedUnixNano;
+}
+
+public sealed class RunStart
+{
+    public required string TraceId { get; init; }
+
+    public required string SpanId { get; init; }
+
+    public required string AgentId { get; init; }
+
+    public required string ProjectId { get; init; }
+
+    public required string AgentName { get; init; }
+
+    public long StartedUnixNano { get; init; }
+
+    public string? Input { get; init; }
+
+    public string? Metadata { get; init; }
+}
+
+public sealed class RunEnd
+{
+    public required string TraceId { get; init; }
+
+    /// <summary>The run must belong to this agent.</summary>
+    public required string AgentId { get; init; }
+
+    public long EndedUnixNano { get; init; }
+
+    public RunStatus Status { get; init; }
+
+    public string? Output { get; init; }
+
+    public string? Error { get; init; }
+}
+
+public sealed class ListRunsRequest
+{
+    public string? AgentId { get; init; }
+
+    public DateTime? From { get; init; }
+
+    public DateTime? To { get; init; }
+
+    public RunStatus? Status { get; init; }
+
+    /// <summary>Matched against input, output and error text.</summary>
+    public string? Text { get; init; }
+
+    public int Page { get; init; } = 1;
+
+    public int PageSize { get; init; } = 50;
+}
+
+/// <summary>Usage of one agent over a time range, read from the hourly rollups.</summary>
+public sealed record AgentUsage(
+    string AgentId,
+    long Runs,
+    long LlmCalls,
+    long Errors,
+    long InputTokens,
+    long OutputTokens,
+    double? P50Milliseconds,
+    double? P95Milliseconds)
+{
+    public double ErrorRate => Runs == 0 ? 0 : (double)Errors / Runs;
+}
+
+public sealed record HourlyUsage(DateTime Hour, long Runs, long Errors, long LlmCalls, long InputTokens, long OutputTokens, double? P50Milliseconds, double? P95Milliseconds);

@@ -1,0 +1,81 @@
+namespace AgentPortal.Core.Telemetry;
+
+public enum SpanStatusCode
+{
+    Unset = 0,
+    Ok = 1,
+    Error = 2,
+}
+
+/// <summary>OpenTelemetry span kinds, numbered as in OTLP.</summary>
+public enum SpanKindCode
+{
+    Unspecified = 0,
+    Internal = 1,
+    Server = 2,
+    Client = 3,
+    Producer = 4,
+    Consumer = 5,
+}
+
+public sealed record SpanEvent(string Name, long TimeUnixNano, IReadOnlyList<KeyValuePair<string, string>> Attributes);
+
+/// <summary>One span as stored: identity, timing, status, the GenAI fields the portal reads, and every attribute.</summary>
+public sealed class SpanRecord
+{
+    /// <summary>32 lower-case hex characters.</summary>
+    public required string TraceId { get; init; }
+
+    /// <summary>16 lower-case hex characters.</summary>
+    public required string SpanId { get; init; }
+
+    public string? ParentSpanId { get; init; }
+
+    public required string Name { get; init; }
+
+    public SpanKindCode Kind { get; init; }
+
+    public string? ServiceName { get; init; }
+
+    public string? AgentId { get; set; }
+
+    public string? ProjectId { get; set; }
+
+    public long StartTimeUnixNano { get; init; }
+
+    public long DurationNanos { get; init; }
+
+    public SpanStatusCode Status { get; init; }
+
+    public string? StatusMessage { get; init; }
+
+    /// <summary><c>gen_ai.operation.name</c>: chat, text_completion, embeddings, invoke_agent, execute_tool…</summary>
+    public string? Operation { get; init; }
+
+    public string? Provider { get; init; }
+
+    public string? RequestModel { get; init; }
+
+    public string? ResponseModel { get; init; }
+
+    public long? InputTokens { get; init; }
+
+    public long? OutputTokens { get; init; }
+
+    public long? CachedInputTokens { get; init; }
+
+    /// <summary>True for the root span of an agent run (opened by trace start, written at trace end).</summary>
+    public bool IsRunRoot { get; init; }
+
+    public IReadOnlyList<KeyValuePair<string, string>> Attributes { get; init; } = [];
+
+    public IReadOnlyList<KeyValuePair<string, string>> ResourceAttributes { get; init; } = [];
+
+    public IReadOnlyList<SpanEvent> Events { get; init; } = [];
+
+    /// <summary>The model usage is attributed to: the response model when known, else the requested one.</summary>
+    public string? Model => ResponseModel ?? RequestModel;
+
+    /// <summary>A call to a language model (or embedding model), as opposed to agent, tool or framework spans.</summary>
+    public bool IsLlmCall => !IsRunRoot && (Operation is "chat" or "text_completion" or "generate_content" or "embeddings" || (Operation is null && Model is not null));
+}

@@ -1,0 +1,343 @@
+using System.Text;
+using AgentPortal.Core.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentPortal.Core.Telemetry.Sqlite;
+
+/// <summary>
+/// The embedded telemetry store: one SQLite file in WAL mode. One connection writes (batches from
+/// <see cref="TelemetryWriter"/>, committed with a full sync), readers use their own connections.
+/// Every value goes through SQL parameters.
+/// </summary>
+public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore, IAsyncDisposable
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly RollupAccumulator _rollup = new();
+    private SqliteConnection? _writer;
+    private WriterStatements? _statements;
+
+    public string Name => "telemetry-sqlite";
+
+    public string DatabasePath { get; } = databasePath;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var options = new DbContextOptionsBuilder<TelemetryDbContext>().UseSqlite(_connectionString).Options;
+        await using (var db = new TelemetryDbContext(options))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM __EFMigrationsHistory;";
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var statements = await GetWriterAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await _writer!.BeginTransactionAsync(cancellationToken);
+            statements.Enlist(transaction);
+            _rollup.Clear();
+            var outcomes = new WriteOutcome[writes.Count];
+            for (var i = 0; i < writes.Count; i++)
+            {
+                outcomes[i] = writes[i] switch
+                {
+                    TelemetryWrite.StartRun start => statements.StartRun(start.Run),
+                    TelemetryWrite.EndRun end => statements.EndRun(end.End, _rollup),
+                    TelemetryWrite.AppendSpans append => statements.AppendSpans(append.Spans, _rollup),
+                    TelemetryWrite.CloseTimedOutRuns close => statements.CloseTimedOut(close, _rollup),
+                    _ => throw new NotSupportedException(writes[i].GetType().Name),
+                };
+            }
+            statements.FlushRollup(_rollup);
+            await transaction.CommitAsync(cancellationToken);
+            return outcomes;
+        }
+        catch
+        {
+            // A failed batch leaves the connection in an unknown state: start the next one afresh.
+            await ResetWriterAsync();
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {RunColumns} FROM runs WHERE trace_id = $trace_id;";
+        command.Parameters.AddWithValue("$trace_id", traceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
+                   duration_nanos, status, status_message, operation, provider, request_model, response_model,
+                   input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events
+            FROM spans WHERE trace_id = $trace_id ORDER BY start_unix_nano, span_id;
+            """;
+        command.Parameters.AddWithValue("$trace_id", traceId);
+        var spans = new List<SpanRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            spans.Add(new SpanRecord
+            {
+                TraceId = reader.GetString(0),
+                SpanId = reader.GetString(1),
+                ParentSpanId = NullableString(reader, 2),
+                Name = reader.GetString(3),
+                Kind = (SpanKindCode)reader.GetInt32(4),
+                ServiceName = NullableString(reader, 5),
+                AgentId = NullableString(reader, 6),
+                ProjectId = NullableString(reader, 7),
+                StartTimeUnixNano = reader.GetInt64(8),
+                DurationNanos = reader.GetInt64(9),
+                Status = (SpanStatusCode)reader.GetInt32(10),
+                StatusMessage = NullableString(reader, 11),
+                Operation = NullableString(reader, 12),
+                Provider = NullableString(reader, 13),
+                RequestModel = NullableString(reader, 14),
+                ResponseModel = NullableString(reader, 15),
+                InputTokens = reader.IsDBNull(16) ? null : reader.GetInt64(16),
+                OutputTokens = reader.IsDBNull(17) ? null : reader.GetInt64(17),
+                CachedInputTokens = reader.IsDBNull(18) ? null : reader.GetInt64(18),
+                IsRunRoot = reader.GetBoolean(19),
+                Attributes = SpanJson.ReadAttributes(NullableString(reader, 20)),
+                ResourceAttributes = SpanJson.ReadAttributes(NullableString(reader, 21)),
+                Events = SpanJson.ReadEvents(NullableString(reader, 22)),
+            });
+        }
+        return spans;
+    }
+
+    public async Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var where = new StringBuilder("WHERE 1 = 1");
+        await using var count = connection.CreateCommand();
+        await using var list = connection.CreateCommand();
+        void Add(string clause, string name, object value)
+        {
+            where.Append(" AND ").Append(clause);
+            count.Parameters.AddWithValue(name, value);
+            list.Parameters.AddWithValue(name, value);
+        }
+        if (request.AgentId is not null)
+        {
+            Add("agent_id = $agent_id", "$agent_id", request.AgentId);
+        }
+        if (request.From is { } from)
+        {
+            Add("started_unix_nano >= $from", "$from", ToUnixNano(from));
+        }
+        if (request.To is { } to)
+        {
+            Add("started_unix_nano < $to", "$to", ToUnixNano(to));
+        }
+        if (request.Status is { } status)
+        {
+            Add("status = $status", "$status", (int)status);
+        }
+        if (!string.IsNullOrWhiteSpace(request.Text))
+        {
+            Add("(instr(lower(coalesce(input, '')), $text) > 0 OR instr(lower(coalesce(output, '')), $text) > 0 OR instr(lower(coalesce(error, '')), $text) > 0)",
+                "$text", request.Text.Trim().ToLowerInvariant());
+        }
+
+        count.CommandText = $"SELECT COUNT(*) FROM runs {where};";
+        var total = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken));
+        list.CommandText = $"SELECT {RunColumns} FROM runs {where} ORDER BY started_unix_nano DESC, trace_id LIMIT $limit OFFSET $offset;";
+        list.Parameters.AddWithValue("$limit", request.PageSize);
+        list.Parameters.AddWithValue("$offset", (request.Page - 1) * request.PageSize);
+        var runs = new List<RunRecord>();
+        await using var reader = await list.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(ReadRun(reader));
+        }
+        return new PagedResult<RunRecord>(runs, total, request.Page, request.PageSize);
+    }
+
+    public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var (fromHour, toHour) = HourRange(from, to);
+        await using var totals = connection.CreateCommand();
+        totals.CommandText = """
+            SELECT coalesce(sum(runs), 0), coalesce(sum(run_errors), 0), coalesce(sum(llm_calls), 0),
+                   coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)
+            FROM usage_hourly WHERE agent_id = $agent_id AND hour_unix >= $from AND hour_unix < $to;
+            """;
+        AddRange(totals, agentId, fromHour, toHour);
+        long runs, errors, calls, input, output;
+        await using (var reader = await totals.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            (runs, errors, calls, input, output) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
+
+        var histogram = await ReadHistogramAsync(connection, agentId, fromHour, toHour, cancellationToken);
+        var buckets = histogram.SelectMany(h => h.Value).GroupBy(b => b.Bucket).Select(g => (g.Key, g.Sum(b => b.Count))).ToList();
+        return new AgentUsage(agentId, runs, calls, errors, input, output,
+            DurationHistogram.Quantile(buckets, 0.5), DurationHistogram.Quantile(buckets, 0.95));
+    }
+
+    public async Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var (fromHour, toHour) = HourRange(from, to);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT hour_unix, sum(runs), sum(run_errors), sum(llm_calls), sum(input_tokens), sum(output_tokens)
+            FROM usage_hourly WHERE agent_id = $agent_id AND hour_unix >= $from AND hour_unix < $to
+            GROUP BY hour_unix ORDER BY hour_unix;
+            """;
+        AddRange(command, agentId, fromHour, toHour);
+        var rows = new List<(long Hour, long Runs, long Errors, long Calls, long Input, long Output)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+        }
+        var histogram = await ReadHistogramAsync(connection, agentId, fromHour, toHour, cancellationToken);
+        return [.. rows.Select(r =>
+        {
+            var buckets = histogram.GetValueOrDefault(r.Hour) ?? [];
+            return new HourlyUsage(DateTime.UnixEpoch.AddSeconds(r.Hour), r.Runs, r.Errors, r.Calls, r.Input, r.Output,
+                DurationHistogram.Quantile(buckets, 0.5), DurationHistogram.Quantile(buckets, 0.95));
+        })];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ResetWriterAsync();
+        _writeLock.Dispose();
+    }
+
+    internal const string RunColumns = "trace_id, span_id, agent_id, project_id, started_unix_nano, ended_unix_nano, status, error, input, output, metadata, llm_calls, input_tokens, output_tokens";
+
+    internal static RunRecord ReadRun(SqliteDataReader reader) => new()
+    {
+        TraceId = reader.GetString(0),
+        SpanId = reader.GetString(1),
+        AgentId = reader.GetString(2),
+        ProjectId = reader.GetString(3),
+        StartedUnixNano = reader.GetInt64(4),
+        EndedUnixNano = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+        Status = (RunStatus)reader.GetInt32(6),
+        Error = NullableString(reader, 7),
+        Input = NullableString(reader, 8),
+        Output = NullableString(reader, 9),
+        Metadata = NullableString(reader, 10),
+        LlmCalls = reader.GetInt64(11),
+        InputTokens = reader.GetInt64(12),
+        OutputTokens = reader.GetInt64(13),
+    };
+
+    internal static long ToUnixNano(DateTime time) => (time.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
+
+    private static (long From, long To) HourRange(DateTime from, DateTime to)
+    {
+        var fromSeconds = (long)(from.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        var toSeconds = (long)(to.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        return (fromSeconds / 3600 * 3600, toSeconds);
+    }
+
+    private static void AddRange(SqliteCommand command, string agentId, long fromHour, long toHour)
+    {
+        command.Parameters.AddWithValue("$agent_id", agentId);
+        command.Parameters.AddWithValue("$from", fromHour);
+        command.Parameters.AddWithValue("$to", toHour);
+    }
+
+    private static async Task<Dictionary<long, List<(int Bucket, long Count)>>> ReadHistogramAsync(
+        SqliteConnection connection, string agentId, long fromHour, long toHour, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT hour_unix, bucket, count FROM run_duration_hourly WHERE agent_id = $agent_id AND hour_unix >= $from AND hour_unix < $to;";
+        AddRange(command, agentId, fromHour, toHour);
+        var result = new Dictionary<long, List<(int, long)>>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var hour = reader.GetInt64(0);
+            if (!result.TryGetValue(hour, out var list))
+            {
+                result[hour] = list = [];
+            }
+            list.Add((reader.GetInt32(1), reader.GetInt64(2)));
+        }
+        return result;
+    }
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<WriterStatements> GetWriterAsync(CancellationToken cancellationToken)
+    {
+        if (_statements is not null)
+        {
+            return _statements;
+        }
+        _writer = await OpenAsync(cancellationToken);
+        // FULL: a commit is on disk before callers are told their write is stored.
+        await ExecuteAsync(_writer, "PRAGMA synchronous = FULL;", cancellationToken);
+        _statements = new WriterStatements(_writer);
+        return _statements;
+    }
+
+    private async Task ResetWriterAsync()
+    {
+        _statements?.Dispose();
+        _statements = null;
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+            _writer = null;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using Microsoft.Data.Sqlite;
+
+namespace AgentPortal.Core.Telemetry.Sqlite;
+
+/// <summary>The writer connection's prepared statements; one instance per connection, used by one batch at a time.</summary>
+internal sealed class WriterStatements : IDisposable
+{
+    private readonly SqliteCommand _startRun;
+    private readonly SqliteCommand _findRun;
+    private readonly SqliteCommand _endRun;
+    private readonly SqliteCommand _insertSpan;
+    private readonly SqliteCommand _countLlmCall;
+    private readonly SqliteCommand _setSpanAgent;
+    private readonly SqliteCommand _timedOutRuns;
+    private readonly SqliteCommand _upsertUsage;
+    private readonly SqliteCommand _upsertDuration;
+    private readonly SqliteCommand[] _all;
+
+    public WriterStatements(SqliteConnection connection)
+    {
+        _startRun = Create(connection, """
+            INSERT INTO runs (trace_id, span_id, agent_id, project_id, agent_name, started_unix_nano, status, input, metadata, llm_calls, input_tokens, output_tokens)
+            VALUES ($trace_id, $span_id, $agent_id, $project_id, $agent_name, $started, 0, $input, $metadata, 0, 0, 0)
+            ON CONFLICT (trace_id) DO NOTHING;
+            """, "$trace_id", "$span_id", "$agent_id", "$project_id", "$agent_name", "$started", "$input", "$metadata");
+        _findRun = Create(connection, $"SELECT {SqliteTelemetryStore.RunColumns}, agent_name FROM runs WHERE trace_id = $trace_id;", "$trace_id");
+        _endRun = Create(connection, """
+            UPDATE runs SET ended_unix_nano = $ended, status = $status, error = $error, output = $output
+            WHERE trace_id = $trace_id AND status = 0;
+            """, "$trace_id", "$ended", "$status", "$error", "$output");
+        _insertSpan = Create(connection, """
+            INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
+                               duration_nanos, status, status_message, operation, provider, request_model, response_model,
+                               input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events)
+            VALUES ($trace_id, $span_id, $parent_span_id, $name, $kind, $service_name, $agent_id, $project_id, $start,
+                    $duration, $status, $status_message, $operation, $provider, $request_model, $response_model,
+                    $input_tokens, $output_tokens, $cached_input_tokens, $is_run_root, $attributes, $resource_attributes, $events)
+            ON CONFLICT (trace_id, span_id) DO NOTHING;
+            """, "$trace_id", "$span_id", "$parent_span_id", "$name", "$kind", "$service_name", "$agent_id", "$project_id", "$start",
+            "$duration", "$status", "$status_message", "$operation", "$provider", "$request_model", "$response_model",
+            "$input_tokens", "$output_tokens", "$cached_input_tokens", "$is_run_root", "$attributes", "$resource_attributes", "$events");
+        _countLlmCall = Create(connection, """
+            UPDATE runs SET llm_calls = llm_calls + 1, input_tokens = input_tokens + $input_tokens, output_tokens = output_tokens + $output_tokens
+            WHERE trace_id = $trace_id RETURNING agent_id, project_id;
+            """, "$trace_id", "$input_tokens", "$output_tokens");
+        _setSpanAgent = Create(connection, "UPDATE spans SET agent_id = $agent_id, project_id = $project_id WHERE trace_id = $trace_id AND span_id = $span_id;",
+            "$trace_id", "$span_id", "$agent_id", "$project_id");
+        _timedOutRuns = Create(connection, "SELECT trace_id, agent_id FROM runs WHERE status = 0 AND started_unix_nano < $before ORDER BY started_unix_nano LIMIT 10000;", "$before");
+        _upsertUsage = Create(connection, """
+            INSERT INTO usage_hourly (agent_id, hour_unix, model, runs, run_errors, llm_calls, llm_errors, input_tokens, output_tokens, cached_input_tokens)
+            VALUES ($agent_id, $hour, $model, $runs, $run_errors, $llm_calls, $llm_errors, $input_tokens, $output_tokens, $cached_input_tokens)
+            ON CONFLICT (agent_id, hour_unix, model) DO UPDATE SET
+                runs = runs + excluded.runs, run_errors = run_errors + excluded.run_errors,
+                llm_calls = llm_calls + excluded.llm_calls, llm_errors = llm_errors + excluded.llm_errors,
+                input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+                cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens;
+            """, "$agent_id", "$hour", "$model", "$runs", "$run_errors", "$llm_calls", "$llm_errors", "$input_tokens", "$output_tokens", "$cached_input_tokens");
+        _upsertDuration = Create(connection, """
+            INSERT INTO run_duration_hourly (agent_id, hour_unix, bucket, count) VALUES ($agent_id, $hour, $bucket, $count)
+            ON CONFLICT (agent_id, hour_unix, bucket) DO UPDATE SET count = count + excluded.count;
+            """, "$agent_id", "$hour", "$bucket", "$count");
+        _all = [_startRun, _findRun, _endRun, _insertSpan, _countLlmCall, _setSpanAgent, _timedOutRuns, _upsertUsage, _upsertDuration];
+    }
+
+    public void Enlist(SqliteTransaction transaction)
+    {
+        foreach (var command in _all)
+        {
+            command.Transaction = transaction;
+        }
+    }
+
+    public WriteOutcome StartRun(RunStart run)
+    {
+        Set(_startRun, run.TraceId, run.SpanId, run.AgentId, run.ProjectId, run.AgentName, run.StartedUnixNano, run.Input, run.Metadata);
+        return _startRun.ExecuteNonQuery() == 1
+            ? WriteOutcome.Done(1)
+            : new WriteOutcome(WriteOutcomeKind.Conflict, $"A run with trace_id '{run.TraceId}' already exists; send a new trace_id or none to have one made.");
+    }
+
+    public WriteOutcome EndRun(RunEnd end, RollupAccumulator rollup)
+    {
+        var found = FindRun(end.TraceId);
+        if (found is null || found.Value.Run.AgentId != end.AgentId)
+        {
+            return new WriteOutcome(WriteOutcomeKind.NotFound, $"This agent has no run with trace_id '{end.TraceId}'. Start one with POST /agents/{{id}}/trace/start.");
+        }
+        var (run, agentName) = found.Value;
+        if (run.Status != RunStatus.Running)
+        {
+            return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {run.Status.ToString().ToLowerInvariant()}.");
+        }
+        return Close(run, agentName, end.EndedUnixNano, end.Status, end.Output, end.Error, rollup);
+    }
+
+    public WriteOutcome AppendSpans(IReadOnlyList<SpanRecord> spans, RollupAccumulator rollup)
+    {
+        var inserted = 0;
+        foreach (var span in spans)
+        {
+            if (!InsertSpan(span))
+            {
+                continue;
+            }
+            inserted++;
+            if (!span.IsLlmCall)
+            {
+                continue;
+            }
+            var linked = false;
+            Set(_countLlmCall, span.TraceId, span.InputTokens ?? 0, span.OutputTokens ?? 0);
+            using (var reader = _countLlmCall.ExecuteReader())
+            {
+                if (reader.Read() && span.AgentId is null)
+                {
+                    // An LLM call inside a run belongs to the run's agent.
+                    span.AgentId = reader.GetString(0);
+                    span.ProjectId = reader.GetString(1);
+                    linked = true;
+                }
+            }
+            if (linked)
+            {
+                Set(_setSpanAgent, span.TraceId, span.SpanId, span.AgentId, span.ProjectId);
+                _setSpanAgent.ExecuteNonQuery();
+            }
+            rollup.AddLlmCall(span);
+        }
+        return WriteOutcome.Done(inserted);
+    }
+
+    public WriteOutcome CloseTimedOut(TelemetryWrite.CloseTimedOutRuns close, RollupAccumulator rollup)
+    {
+        Set(_timedOutRuns, close.StartedBeforeUnixNano);
+        var traceIds = new List<string>();
+        using (var reader = _timedOutRuns.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                traceIds.Add(reader.GetString(0));
+            }
+        }
+        foreach (var traceId in traceIds)
+        {
+            var (run, agentName) = FindRun(traceId)!.Value;
+            Close(run, agentName, close.NowUnixNano, RunStatus.Error, null, close.Reason, rollup);
+        }
+        return WriteOutcome.Done(traceIds.Count);
+    }
+
+    public void FlushRollup(RollupAccumulator rollup)
+    {
+        foreach (var ((agentId, hour, model), delta) in rollup.Usage)
+        {
+            Set(_upsertUsage, agentId, hour, model, delta.Runs, delta.RunErrors, delta.LlmCalls, delta.LlmErrors, delta.InputTokens, delta.OutputTokens, delta.CachedInputTokens);
+            _upsertUsage.ExecuteNonQuery();
+        }
+        foreach (var ((agentId, hour, bucket), count) in rollup.RunDurations)
+        {
+            Set(_upsertDuration, agentId, hour, bucket, count);
+            _upsertDuration.ExecuteNonQuery();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _all)
+        {
+            command.Dispose();
+        }
+    }
+
+    private WriteOutcome Close(RunRecord run, string agentName, long endedUnixNano, RunStatus status, string? output, string? error, RollupAccumulator rollup)
+    {
+        var ended = Math.Max(endedUnixNano, run.StartedUnixNano);
+        Set(_endRun, run.TraceId, ended, (int)status, error, RunSpans.Preview(output));
+        _endRun.ExecuteNonQuery();
+        var closed = new RunRecord
+        {
+            TraceId = run.TraceId,
+            SpanId = run.SpanId,
+            AgentId = run.AgentId,
+            ProjectId = run.ProjectId,
+            StartedUnixNano = run.StartedUnixNano,
+            EndedUnixNano = ended,
+            Status = status,
+            Error = error,
+            Input = run.Input,
+            Output = RunSpans.Preview(output),
+            Metadata = run.Metadata,
+            LlmCalls = run.LlmCalls,
+            InputTokens = run.InputTokens,
+            OutputTokens = run.OutputTokens,
+        };
+        InsertSpan(RunSpans.RootSpan(closed, agentName, ended, status, error));
+        rollup.AddRun(run.AgentId, run.StartedUnixNano, ended - run.StartedUnixNano, status == RunStatus.Error);
+        return WriteOutcome.Done(1, closed);
+    }
+
+    private (RunRecord Run, string AgentName)? FindRun(string traceId)
+    {
+        Set(_findRun, traceId);
+        using var reader = _findRun.ExecuteReader();
+        return reader.Read() ? (SqliteTelemetryStore.ReadRun(reader), reader.GetString(14)) : null;
+    }
+
+    private bool InsertSpan(SpanRecord span)
+    {
+        Set(_insertSpan, span.TraceId, span.SpanId, span.ParentSpanId, span.Name, (int)span.Kind, span.ServiceName, span.AgentId, span.ProjectId,
+            span.StartTimeUnixNano, span.DurationNanos, (int)span.Status, span.StatusMessage, span.Operation, span.Provider, span.RequestModel,
+            span.ResponseModel, span.InputTokens, span.OutputTokens, span.CachedInputTokens, span.IsRunRoot,
+            SpanJson.WriteAttributes(span.Attributes), SpanJson.WriteAttributes(span.ResourceAttributes), SpanJson.WriteEvents(span.Events));
+        return _insertSpan.ExecuteNonQuery() == 1;
+    }
+
+    private static SqliteCommand Create(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        return command;
+    }
+
+    private static void Set(SqliteCommand command, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+    }
+}
