@@ -15,10 +15,10 @@ namespace AgentPortal.Core;
 public static class CoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers options, stores and services of the core. <paramref name="contentRoot"/> anchors
+    /// Registers options, stores and services of the core. <paramref name="baseDirectory"/> anchors
     /// relative data folders.
     /// </summary>
-    public static IServiceCollection AddPortalCore(this IServiceCollection services, string contentRoot)
+    public static IServiceCollection AddPortalCore(this IServiceCollection services, string baseDirectory)
     {
         services.TryAddSingleton(TimeProvider.System);
 
@@ -41,7 +41,7 @@ public static class CoreServiceCollectionExtensions
             .Include<TracingOptions>()
             .Include<ApiOptions>());
 
-        services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(contentRoot)));
+        services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<IDbContextFactory<PortalDbContext>, PortalDbContextFactory>();
         services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddScoped<PortalDatabaseInitializer>();

@@ -3,7 +3,13 @@ using AgentPortal.Dashboard.Hosting;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    if (ApiKeyCommand.Matches(args))
+    {
+        return await ApiKeyCommand.RunAsync(args);
+    }
+
+    // appsettings.json sits beside the program, wherever it is started from.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddDashboardServices();
 
     var app = builder.Build();

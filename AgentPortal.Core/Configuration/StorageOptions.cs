@@ -16,7 +16,7 @@ public sealed class StorageOptions
     /// <summary><c>Sqlite</c> (default, no setup) or <c>Postgres</c>.</summary>
     public string Provider { get; set; } = nameof(StorageProvider.Sqlite);
 
-    /// <summary>Folder for the embedded databases; relative paths are resolved against the content root.</summary>
+    /// <summary>Folder for the embedded databases; relative paths are resolved against the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>PostgreSQL connection string, required when <see cref="Provider"/> is Postgres.</summary>
@@ -24,8 +24,8 @@ public sealed class StorageOptions
 
     public StorageProvider ProviderKind => Enum.Parse<StorageProvider>(Provider, ignoreCase: true);
 
-    public string ResolveDataDirectory(string contentRoot) =>
-        Path.GetFullPath(Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory));
+    public string ResolveDataDirectory(string baseDirectory) =>
+        Path.GetFullPath(Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(baseDirectory, DataDirectory));
 }
 
 public sealed class ValidateStorageOptions : IValidateOptions<StorageOptions>

@@ -4,7 +4,6 @@ using AgentPortal.Core.Data;
 using AgentPortal.Core.Identity;
 using AgentPortal.Dashboard.Api;
 using AgentPortal.Dashboard.Components;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -23,7 +22,8 @@ public static class DashboardServiceExtensions
         // in every environment, not only Development.
         builder.WebHost.UseStaticWebAssets();
 
-        builder.Services.AddPortalCore(builder.Environment.ContentRootPath);
+        // A relative data folder is relative to where the portal is started (the repository root with `dotnet run`).
+        builder.Services.AddPortalCore(Directory.GetCurrentDirectory());
         builder.Services.AddHostedService<PortalStartup>();
         // The HTTP API speaks the seed's snake_case names (trace_id, project_id, last_used_at).
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -44,9 +44,17 @@ public static class DashboardServiceExtensions
         });
 
         builder.Services.AddCascadingAuthenticationState();
-        builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddPortalAuthentication();
         builder.Services.ConfigureApplicationCookie(options =>
         {
+            // Machine endpoints answer 401/403 problem details instead of redirecting to the sign-in page.
+            options.Events.OnRedirectToLogin = context => IsMachineApi(context.HttpContext)
+                ? ApiAuthentication.WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "API key required", ApiAuthentication.MissingKeyDetail)
+                : RedirectAsync(context);
+            options.Events.OnRedirectToAccessDenied = context => IsMachineApi(context.HttpContext)
+                ? ApiAuthentication.WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this: writes need the Admin or Operator role.")
+                : RedirectAsync(context);
             options.LoginPath = "/account/login";
             options.LogoutPath = "/account/logout";
             options.AccessDeniedPath = "/account/denied";
@@ -56,9 +64,6 @@ public static class DashboardServiceExtensions
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromDays(7);
         });
-        builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
-
         builder.Services.AddIdentityCore<PortalUser>(options =>
             {
                 options.User.RequireUniqueEmail = true;
@@ -76,6 +81,14 @@ public static class DashboardServiceExtensions
             .AddDefaultTokenProviders();
 
         return builder;
+    }
+
+    private static bool IsMachineApi(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<MachineApiMetadata>() is not null;
+
+    private static Task RedirectAsync(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context)
+    {
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
     }
 
     public static WebApplication UseDashboardPipeline(this WebApplication app)
@@ -96,6 +109,7 @@ public static class DashboardServiceExtensions
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthApi();
         app.MapAccountApi();
+        app.MapAgentsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

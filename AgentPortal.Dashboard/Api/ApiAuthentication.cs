@@ -1,0 +1,134 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using AgentPortal.Core.Configuration;
+using AgentPortal.Core.Identity;
+using AgentPortal.Core.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace AgentPortal.Dashboard.Api;
+
+/// <summary>Marks endpoints of the machine API: auth failures answer with problem details, never a sign-in redirect.</summary>
+public sealed class MachineApiMetadata;
+
+/// <summary>
+/// Authentication for machine callers (project API keys) beside people's sign-in cookies. The
+/// default scheme looks at the request: a Bearer token or the API key header means an API key,
+/// anything else the cookie.
+/// </summary>
+public static class ApiAuthentication
+{
+    public const string ApiKeyScheme = "ApiKey";
+    public const string SelectorScheme = "Portal";
+    public const string ProjectClaim = "agentportal:project";
+    public const string ScopeClaim = "agentportal:scope";
+    public const string IngestPolicy = "api:ingest";
+    public const string ReadPolicy = "api:read";
+
+    public const string MissingKeyDetail =
+        "Send a project API key as 'Authorization: Bearer <key>' (or in the x-api-key header). Create one with: AgentPortal.Dashboard apikey create --project default-project --scopes ingest,read";
+
+    public static bool IsApiKeyCaller(this ClaimsPrincipal user) => user.HasClaim(c => c.Type == ProjectClaim);
+
+    /// <summary>The project an API key is limited to; null for signed-in people, who see every project.</summary>
+    public static string? CallerProject(this ClaimsPrincipal user) => user.FindFirst(ProjectClaim)?.Value;
+
+    public static void AddPortalAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = SelectorScheme;
+                options.DefaultChallengeScheme = SelectorScheme;
+            })
+            .AddPolicyScheme(SelectorScheme, "API key or sign-in cookie", options =>
+                options.ForwardDefaultSelector = context => HasApiKey(context) ? ApiKeyScheme : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, null)
+            .AddIdentityCookies();
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(IngestPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
+                context.User.IsApiKeyCaller()
+                    ? context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Ingest)
+                    : context.User.IsInRole(PortalRoles.Admin) || context.User.IsInRole(PortalRoles.Operator)))
+            .AddPolicy(ReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
+                !context.User.IsApiKeyCaller() || context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Read)));
+    }
+
+    private static bool HasApiKey(HttpContext context) =>
+        context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Headers.ContainsKey(context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.ApiKeyHeader);
+
+    internal static string? ReadKey(HttpRequest request, string header)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+        var value = request.Headers[header].ToString();
+        return value.Length > 0 ? value.Trim() : null;
+    }
+
+    internal static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+    }
+}
+
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyService keys,
+    IOptions<ApiOptions> api) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private const string InvalidKey = "The API key is not valid or has been revoked. Check the key, or create a new one with: AgentPortal.Dashboard apikey create --project <project> --scopes ingest,read";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var secret = ApiAuthentication.ReadKey(Request, api.Value.ApiKeyHeader);
+        if (secret is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+        var identity = await keys.ValidateAsync(secret, Context.RequestAborted);
+        if (identity is null)
+        {
+            return AuthenticateResult.Fail(InvalidKey);
+        }
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, "apikey:" + identity.KeyId),
+            new(ClaimTypes.Name, identity.Prefix + "…"),
+            new(ApiAuthentication.ProjectClaim, identity.ProjectId),
+        };
+        if (identity.Scopes.HasFlag(ApiKeyScopes.Ingest))
+        {
+            claims.Add(new Claim(ApiAuthentication.ScopeClaim, ApiKeyScopeNames.Ingest));
+        }
+        if (identity.Scopes.HasFlag(ApiKeyScopes.Read))
+        {
+            claims.Add(new Claim(ApiAuthentication.ScopeClaim, ApiKeyScopeNames.Read));
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await ApiAuthentication.WriteProblemAsync(Context, StatusCodes.Status401Unauthorized, "API key required",
+            result.Failure is null ? ApiAuthentication.MissingKeyDetail : InvalidKey);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        ApiAuthentication.WriteProblemAsync(Context, StatusCodes.Status403Forbidden, "Scope missing",
+            "This API key lacks the scope this endpoint needs: registering agents and starting or ending runs need 'ingest'; reading agents, stats and traces needs 'read'.");
+}

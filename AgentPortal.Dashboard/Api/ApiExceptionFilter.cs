@@ -1,0 +1,54 @@
+using AgentPortal.Core.Common;
+using AgentPortal.Core.Telemetry;
+
+namespace AgentPortal.Dashboard.Api;
+
+/// <summary>
+/// Turns what the core says went wrong into RFC 7807 problem details: what was wrong and how to fix it.
+/// Unexpected failures answer 500 without internals and are logged.
+/// </summary>
+internal sealed partial class ApiExceptionFilter(ILogger<ApiExceptionFilter> logger) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (ValidationFailedException ex)
+        {
+            return TypedResults.ValidationProblem(ex.Errors, title: "The request is not valid", detail: "Fix the fields listed in 'errors' and send it again; nothing was stored.");
+        }
+        catch (RequestBodyException ex)
+        {
+            return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: ex.StatusCode);
+        }
+        catch (NotFoundException ex)
+        {
+            return TypedResults.Problem(title: "Not found", detail: ex.Message, statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (ConflictException ex)
+        {
+            return TypedResults.Problem(title: "Conflict", detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (ForbiddenException ex)
+        {
+            return TypedResults.Problem(title: "Forbidden", detail: ex.Message, statusCode: StatusCodes.Status403Forbidden);
+        }
+        catch (TelemetryBackpressureException ex)
+        {
+            context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(title: "Too many requests", detail: ex.Message, statusCode: StatusCodes.Status429TooManyRequests);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            LogUnexpected(ex, context.HttpContext.Request.Method, context.HttpContext.Request.Path);
+            return TypedResults.Problem(title: "Internal error",
+                detail: $"The portal could not complete this request; it was logged with id {context.HttpContext.TraceIdentifier}. Try again; if it keeps failing, tell your administrator that id.",
+                statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure in {Method} {Path}")]
+    private partial void LogUnexpected(Exception exception, string method, string path);
+}
