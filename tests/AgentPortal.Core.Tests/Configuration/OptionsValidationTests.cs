@@ -37,13 +37,40 @@ public class OptionsValidationTests
     }
 
     [Fact]
-    public void StorageProvider_Postgres_SaysNotAvailableYet()
+    public void StorageProvider_PostgresWithoutConnectionString_AsksForIt()
     {
-        var result = new ValidateStorageOptions().Validate(null, new StorageOptions { Provider = "Postgres", ConnectionString = "Host=db" });
+        var result = new ValidateStorageOptions().Validate(null, new StorageOptions { Provider = "Postgres" });
 
         var failure = Assert.Single(result.Failures!);
-        Assert.Contains("Storage__Provider", failure);
-        Assert.Contains("not available yet", failure);
+        Assert.Contains("Storage__ConnectionString", failure);
+        Assert.Contains("required when Storage:Provider is Postgres", failure);
+    }
+
+    [Fact]
+    public void StorageProvider_PostgresWithConnectionString_IsValid()
+    {
+        Assert.True(new ValidateStorageOptions().Validate(null, new StorageOptions { Provider = "Postgres", ConnectionString = "Host=db;Database=agentportal" }).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("my-key")]
+    [InlineData("ap_short")]
+    [InlineData("ap_has spaces in it 0123456789")]
+    public void BootstrapIngestApiKey_NotAPortalKey_IsRejectedWithoutEchoingIt(string key)
+    {
+        var result = new ValidateBootstrapOptions().Validate(null, new BootstrapOptions { IngestApiKey = key });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains("Bootstrap__IngestApiKey", failure);
+        Assert.DoesNotContain(key, failure);
+    }
+
+    [Fact]
+    public void TracingRunTimeout_Zero_IsRejected()
+    {
+        var result = new ValidateTracingOptions().Validate(null, new TracingOptions { RunTimeout = TimeSpan.Zero });
+
+        Assert.Contains("Tracing__RunTimeout", Assert.Single(result.Failures!));
     }
 
     [Fact]

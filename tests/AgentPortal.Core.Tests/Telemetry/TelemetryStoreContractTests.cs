@@ -1,0 +1,301 @@
+using AgentPortal.Core.Telemetry;
+
+namespace AgentPortal.Core.Tests.Telemetry;
+
+/// <summary>What every telemetry store adapter must do. Each adapter's test class derives from this.</summary>
+public abstract class TelemetryStoreContractTests : IAsyncLifetime
+{
+    private static readonly DateTime s_hour = new(2026, 11, 20, 10, 0, 0, DateTimeKind.Utc);
+
+    protected ITelemetryStore Store { get; private set; } = null!;
+
+    protected abstract Task<ITelemetryStore> CreateStoreAsync();
+
+    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        Store = await CreateStoreAsync();
+        await Store.InitializeAsync(CancellationToken.None);
+    }
+
+    public Task DisposeAsync() => DisposeStoreAsync();
+
+    [Fact]
+    public async Task StartThenEnd_StoresTheRunAndItsRootSpan()
+    {
+        var run = NewRun("agent-a", s_hour.AddMinutes(5));
+
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+        var running = await Store.GetRunAsync(run.TraceId, CancellationToken.None);
+        Assert.Equal(RunStatus.Running, running!.Status);
+        Assert.Equal("what is our revenue?", running.Input);
+
+        var ended = await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddMinutes(5).AddMilliseconds(1500), RunStatus.Ok, output: "42")));
+
+        Assert.Equal(WriteOutcomeKind.Done, ended.Kind);
+        var stored = await Store.GetRunAsync(run.TraceId, CancellationToken.None);
+        Assert.Equal(RunStatus.Ok, stored!.Status);
+        Assert.Equal("42", stored.Output);
+        Assert.Equal(1_500_000_000, stored.DurationNanos);
+        var root = Assert.Single(await Store.GetTraceAsync(run.TraceId, CancellationToken.None));
+        Assert.True(root.IsRunRoot);
+        Assert.Equal(run.SpanId, root.SpanId);
+        Assert.Equal("agent-a", root.AgentId);
+        Assert.Equal(1_500_000_000, root.DurationNanos);
+        Assert.Contains(root.Attributes, a => a.Key == "gen_ai.agent.name" && a.Value == "agent-a-name");
+    }
+
+    [Fact]
+    public async Task End_UnknownRun_IsNotFound_AndSecondEnd_IsConflict()
+    {
+        var run = NewRun("agent-a", s_hour);
+        Assert.Equal(WriteOutcomeKind.NotFound, (await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour, RunStatus.Ok)))).Kind);
+
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+        Assert.Equal(WriteOutcomeKind.Done, (await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddSeconds(1), RunStatus.Ok)))).Kind);
+        var second = await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddSeconds(2), RunStatus.Error)));
+
+        Assert.Equal(WriteOutcomeKind.Conflict, second.Kind);
+        Assert.Equal(RunStatus.Ok, (await Store.GetRunAsync(run.TraceId, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task End_ByAnotherAgent_IsNotFound()
+    {
+        var run = NewRun("agent-a", s_hour);
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+
+        var outcome = await WriteAsync(new TelemetryWrite.EndRun(new RunEnd { TraceId = run.TraceId, AgentId = "agent-b", EndedUnixNano = Nanos(s_hour.AddSeconds(1)), Status = RunStatus.Ok }));
+
+        Assert.Equal(WriteOutcomeKind.NotFound, outcome.Kind);
+    }
+
+    [Fact]
+    public async Task Start_SameTraceIdTwice_IsConflict()
+    {
+        var run = NewRun("agent-a", s_hour);
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+
+        Assert.Equal(WriteOutcomeKind.Conflict, (await WriteAsync(new TelemetryWrite.StartRun(run))).Kind);
+    }
+
+    [Fact]
+    public async Task LlmSpansInARun_AreCountedForTheRunAndItsAgent()
+    {
+        var run = NewRun("agent-a", s_hour.AddMinutes(1));
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+        var calls = new[]
+        {
+            LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(1).AddMilliseconds(10), "gpt-4o", 100, 20),
+            LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(1).AddMilliseconds(400), "gpt-4o-mini", 50, 5, failed: true),
+        };
+
+        var appended = await WriteAsync(new TelemetryWrite.AppendSpans(calls));
+        await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddMinutes(1).AddSeconds(1), RunStatus.Ok)));
+
+        Assert.Equal(2, appended.Count);
+        var stored = await Store.GetRunAsync(run.TraceId, CancellationToken.None);
+        Assert.Equal(2, stored!.LlmCalls);
+        Assert.Equal(150, stored.InputTokens);
+        Assert.Equal(25, stored.OutputTokens);
+        var trace = await Store.GetTraceAsync(run.TraceId, CancellationToken.None);
+        Assert.Equal(3, trace.Count);
+        Assert.All(trace.Where(s => !s.IsRunRoot), s =>
+        {
+            Assert.Equal("agent-a", s.AgentId);
+            Assert.Equal(run.SpanId, s.ParentSpanId);
+        });
+
+        var usage = await Store.GetAgentUsageAsync("agent-a", s_hour, s_hour.AddHours(1), CancellationToken.None);
+        Assert.Equal(1, usage.Runs);
+        Assert.Equal(2, usage.LlmCalls);
+        Assert.Equal(150, usage.InputTokens);
+        Assert.Equal(25, usage.OutputTokens);
+    }
+
+    [Fact]
+    public async Task AppendSpans_SameSpanTwice_IsStoredAndCountedOnce()
+    {
+        var run = NewRun("agent-a", s_hour);
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+        var call = LlmSpan(run.TraceId, run.SpanId, s_hour.AddMilliseconds(5), "gpt-4o", 10, 1);
+
+        await WriteAsync(new TelemetryWrite.AppendSpans([call]));
+        var again = await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run.TraceId, run.SpanId, s_hour.AddMilliseconds(5), "gpt-4o", 10, 1, spanId: call.SpanId)]));
+
+        Assert.Equal(0, again.Count);
+        Assert.Equal(1, (await Store.GetRunAsync(run.TraceId, CancellationToken.None))!.LlmCalls);
+    }
+
+    [Fact]
+    public async Task AgentUsage_CountsRunsErrorsAndPercentilesFromRollups()
+    {
+        // Nine 100 ms runs that succeed and one 3 s run that fails, in two different hours.
+        for (var i = 0; i < 10; i++)
+        {
+            var started = s_hour.AddMinutes(50 + (i * 2));
+            var run = NewRun("agent-p", started);
+            await WriteAsync(new TelemetryWrite.StartRun(run));
+            var failed = i == 9;
+            await WriteAsync(new TelemetryWrite.EndRun(End(run, started.AddMilliseconds(failed ? 3_000 : 100), failed ? RunStatus.Error : RunStatus.Ok, error: failed ? "tool crashed" : null)));
+        }
+
+        var usage = await Store.GetAgentUsageAsync("agent-p", s_hour, s_hour.AddHours(2), CancellationToken.None);
+
+        Assert.Equal(10, usage.Runs);
+        Assert.Equal(1, usage.Errors);
+        Assert.Equal(0.1, usage.ErrorRate, 6);
+        Assert.InRange(usage.P50Milliseconds!.Value, 95, 105);
+        Assert.InRange(usage.P95Milliseconds!.Value, 2_850, 3_150);
+
+        var hourly = await Store.GetHourlyUsageAsync("agent-p", s_hour, s_hour.AddHours(2), CancellationToken.None);
+        Assert.Equal([s_hour, s_hour.AddHours(1)], hourly.Select(h => h.Hour));
+        Assert.Equal(10, hourly.Sum(h => h.Runs));
+        Assert.Equal(1, hourly.Single(h => h.Errors == 1).Errors);
+
+        var otherAgent = await Store.GetAgentUsageAsync("agent-q", s_hour, s_hour.AddHours(2), CancellationToken.None);
+        Assert.Equal(0, otherAgent.Runs);
+        Assert.Null(otherAgent.P50Milliseconds);
+    }
+
+    [Fact]
+    public async Task ListRuns_FiltersByAgentStatusTimeAndText_AndPages()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            var run = NewRun("agent-l", s_hour.AddMinutes(i), input: i == 3 ? "find the Invoice total" : $"question {i}");
+            await WriteAsync(new TelemetryWrite.StartRun(run));
+            if (i % 2 == 0)
+            {
+                await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddMinutes(i).AddSeconds(1), i == 4 ? RunStatus.Error : RunStatus.Ok)));
+            }
+        }
+        await WriteAsync(new TelemetryWrite.StartRun(NewRun("agent-other", s_hour)));
+
+        var all = await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-l" }, CancellationToken.None);
+        Assert.Equal(5, all.TotalCount);
+        Assert.Equal(all.Items.Select(r => r.StartedUnixNano).OrderDescending(), all.Items.Select(r => r.StartedUnixNano));
+
+        Assert.Equal(2, (await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-l", Status = RunStatus.Running }, CancellationToken.None)).TotalCount);
+        Assert.Equal(1, (await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-l", Status = RunStatus.Error }, CancellationToken.None)).TotalCount);
+        Assert.Equal(2, (await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-l", From = s_hour.AddMinutes(1), To = s_hour.AddMinutes(3) }, CancellationToken.None)).TotalCount);
+        var text = await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-l", Text = "invoice" }, CancellationToken.None);
+        Assert.Equal("find the Invoice total", Assert.Single(text.Items).Input);
+
+        var page2 = await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-l", Page = 2, PageSize = 2 }, CancellationToken.None);
+        Assert.Equal(2, page2.Items.Count);
+        Assert.True(page2.HasMore);
+        Assert.Equal(all.Items[2].TraceId, page2.Items[0].TraceId);
+    }
+
+    [Fact]
+    public async Task CloseTimedOutRuns_ClosesOnlyOldRunningRunsAsErrors()
+    {
+        var old = NewRun("agent-t", s_hour);
+        var recent = NewRun("agent-t", s_hour.AddMinutes(50));
+        var finished = NewRun("agent-t", s_hour.AddMinutes(1));
+        await WriteAsync(new TelemetryWrite.StartRun(old));
+        await WriteAsync(new TelemetryWrite.StartRun(recent));
+        await WriteAsync(new TelemetryWrite.StartRun(finished));
+        await WriteAsync(new TelemetryWrite.EndRun(End(finished, s_hour.AddMinutes(2), RunStatus.Ok)));
+
+        var closed = await WriteAsync(new TelemetryWrite.CloseTimedOutRuns(Nanos(s_hour.AddMinutes(30)), Nanos(s_hour.AddHours(1)), "timed out"));
+
+        Assert.Equal(1, closed.Count);
+        var timedOut = await Store.GetRunAsync(old.TraceId, CancellationToken.None);
+        Assert.Equal(RunStatus.Error, timedOut!.Status);
+        Assert.Equal("timed out", timedOut.Error);
+        Assert.Equal(RunStatus.Running, (await Store.GetRunAsync(recent.TraceId, CancellationToken.None))!.Status);
+        Assert.Equal(RunStatus.Ok, (await Store.GetRunAsync(finished.TraceId, CancellationToken.None))!.Status);
+        Assert.Equal(1, (await Store.GetAgentUsageAsync("agent-t", s_hour, s_hour.AddHours(2), CancellationToken.None)).Errors);
+    }
+
+    [Fact]
+    public async Task Batch_WithOneFailingWrite_AppliesTheOthers()
+    {
+        var run = NewRun("agent-b", s_hour);
+        var outcomes = await Store.WriteBatchAsync(
+        [
+            new TelemetryWrite.StartRun(run),
+            new TelemetryWrite.EndRun(End(NewRun("agent-b", s_hour), s_hour, RunStatus.Ok)),
+            new TelemetryWrite.EndRun(End(run, s_hour.AddSeconds(2), RunStatus.Ok)),
+        ], CancellationToken.None);
+
+        Assert.Equal([WriteOutcomeKind.Done, WriteOutcomeKind.NotFound, WriteOutcomeKind.Done], outcomes.Select(o => o.Kind));
+        Assert.Equal(RunStatus.Ok, (await Store.GetRunAsync(run.TraceId, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task Spans_KeepAttributesEventsAndValuesThatLookLikeSql()
+    {
+        const string tricky = "'; DROP TABLE spans; -- \\ \" \u0000 ünïcødé";
+        var span = new SpanRecord
+        {
+            TraceId = AgentRunService.NewHexId(16),
+            SpanId = AgentRunService.NewHexId(8),
+            Name = tricky,
+            AgentId = "agent-s",
+            StartTimeUnixNano = Nanos(s_hour),
+            DurationNanos = 5,
+            Status = SpanStatusCode.Error,
+            StatusMessage = tricky,
+            Attributes = [new("metadata.note", tricky), new("gen_ai.request.model", "gpt-4o")],
+            ResourceAttributes = [new("service.name", "vanna")],
+            Events = [new SpanEvent("exception", Nanos(s_hour) + 3, [new("exception.message", tricky)])],
+        };
+
+        await WriteAsync(new TelemetryWrite.AppendSpans([span]));
+        var stored = Assert.Single(await Store.GetTraceAsync(span.TraceId, CancellationToken.None));
+
+        Assert.Equal(tricky, stored.Name);
+        Assert.Equal(tricky, stored.StatusMessage);
+        Assert.Contains(new KeyValuePair<string, string>("metadata.note", tricky), stored.Attributes);
+        Assert.Contains(new KeyValuePair<string, string>("service.name", "vanna"), stored.ResourceAttributes);
+        var stormEvent = Assert.Single(stored.Events);
+        Assert.Equal(tricky, stormEvent.Attributes.Single().Value);
+    }
+
+    protected async Task<WriteOutcome> WriteAsync(TelemetryWrite write) => (await Store.WriteBatchAsync([write], CancellationToken.None))[0];
+
+    protected static RunStart NewRun(string agentId, DateTime started, string input = "what is our revenue?") => new()
+    {
+        TraceId = AgentRunService.NewHexId(16),
+        SpanId = AgentRunService.NewHexId(8),
+        AgentId = agentId,
+        AgentName = agentId + "-name",
+        ProjectId = "default-project",
+        StartedUnixNano = Nanos(started),
+        Input = input,
+    };
+
+    protected static RunEnd End(RunStart run, DateTime ended, RunStatus status, string? output = null, string? error = null) => new()
+    {
+        TraceId = run.TraceId,
+        AgentId = run.AgentId,
+        EndedUnixNano = Nanos(ended),
+        Status = status,
+        Output = output,
+        Error = error,
+    };
+
+    protected static SpanRecord LlmSpan(string traceId, string parentSpanId, DateTime start, string model, long input, long output, bool failed = false, string? spanId = null) => new()
+    {
+        TraceId = traceId,
+        SpanId = spanId ?? AgentRunService.NewHexId(8),
+        ParentSpanId = parentSpanId,
+        Name = $"chat {model}",
+        Kind = SpanKindCode.Client,
+        StartTimeUnixNano = Nanos(start),
+        DurationNanos = 200_000_000,
+        Status = failed ? SpanStatusCode.Error : SpanStatusCode.Ok,
+        Operation = "chat",
+        Provider = "openai",
+        RequestModel = model,
+        ResponseModel = model,
+        InputTokens = input,
+        OutputTokens = output,
+    };
+
+    protected static long Nanos(DateTime time) => AgentRunService.ToUnixNano(time);
+}
