@@ -65,11 +65,12 @@ public sealed class JsonRequest : IDisposable
             throw new RequestBodyException(StatusCodes.Status400BadRequest, "Malformed JSON",
                 $"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}). Send one JSON object.");
         }
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        var kind = document.RootElement.ValueKind;
+        if (kind != JsonValueKind.Object)
         {
             document.Dispose();
             throw new RequestBodyException(StatusCodes.Status400BadRequest, "JSON object required",
-                $"The body is a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}; send one JSON object such as {{\"name\": \"my-agent\"}}.");
+                $"The body is a JSON {kind.ToString().ToLowerInvariant()}; send one JSON object such as {{\"name\": \"my-agent\"}}.");
         }
         return new JsonRequest(document);
     }

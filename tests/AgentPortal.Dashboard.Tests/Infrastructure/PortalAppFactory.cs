@@ -9,6 +9,9 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@example.com";
     public const string AdminPassword = "test-admin-password-1";
+    public const string IngestKey = "ap_testIngestKey0123456789abcdefXYZ";
+
+    private readonly Dictionary<string, string?> _settings = [];
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentportal-tests", Guid.NewGuid().ToString("N"));
 
@@ -18,6 +21,26 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Storage:DataDirectory", DataDirectory);
         builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+        builder.UseSetting("Bootstrap:IngestApiKey", IngestKey);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Extra configuration, set before the first client is created.</summary>
+    public PortalAppFactory With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>A client that sends the bootstrap ingest key (scopes ingest and read, project default-project).</summary>
+    public HttpClient CreateApiClient(string key = IngestKey)
+    {
+        var client = CreateClientWithoutRedirects();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return client;
     }
 
     public HttpClient CreateClientWithoutRedirects() =>
