@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
+[ -x /usr/sbin/clickhouse-server ] || packages+=(clickhouse-server)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing Debian packages for the tests: ${packages[*]}"

@@ -4,6 +4,7 @@ using AgentPortal.Core.Data;
 using AgentPortal.Core.Health;
 using AgentPortal.Core.Security;
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Core.Telemetry.ClickHouse;
 using AgentPortal.Core.Telemetry.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,7 +52,13 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IAgentRegistry, AgentRegistry>();
         services.AddSingleton<ApiKeyService>();
 
-        services.AddSingleton<ITelemetryStore>(provider => new SqliteTelemetryStore(provider.GetRequiredService<PortalPaths>().TelemetryDatabase));
+        services.AddSingleton<ITelemetryStore>(provider =>
+        {
+            var telemetry = provider.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+            return telemetry.ProviderKind == TelemetryProvider.ClickHouse
+                ? new ClickHouseTelemetryStore(telemetry.ClickHouse)
+                : new SqliteTelemetryStore(provider.GetRequiredService<PortalPaths>().TelemetryDatabase);
+        });
         services.AddSingleton<TelemetryWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<TelemetryWriter>());
         services.AddSingleton<RunTimeoutJob>();

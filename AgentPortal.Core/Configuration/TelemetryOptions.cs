@@ -35,7 +35,7 @@ public sealed class ClickHouseOptions
 
 public sealed class ValidateTelemetryOptions : IValidateOptions<TelemetryOptions>
 {
-    internal static readonly TelemetryProvider[] s_available = [TelemetryProvider.Sqlite];
+    internal static readonly TelemetryProvider[] s_available = [TelemetryProvider.Sqlite, TelemetryProvider.ClickHouse];
 
     public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
     {

@@ -74,12 +74,25 @@ public class OptionsValidationTests
     }
 
     [Fact]
-    public void TelemetryProvider_ClickHouse_SaysNotAvailableYet()
+    public void TelemetryProvider_ClickHouseWithoutUrl_AsksForTheUrl()
     {
         var result = new ValidateTelemetryOptions().Validate(null, new TelemetryOptions { Provider = "ClickHouse" });
 
         var failure = Assert.Single(result.Failures!);
-        Assert.Contains("not available yet", failure);
+        Assert.Contains("Telemetry__ClickHouse__Url", failure);
+        Assert.Contains("http://clickhouse:8123", failure);
+    }
+
+    [Fact]
+    public void TelemetryProvider_ClickHouseWithBadDatabaseName_IsRejected()
+    {
+        var result = new ValidateTelemetryOptions().Validate(null, new TelemetryOptions
+        {
+            Provider = "ClickHouse",
+            ClickHouse = new ClickHouseOptions { Url = "http://127.0.0.1:8123", Database = "x; DROP" },
+        });
+
+        Assert.Contains("Telemetry__ClickHouse__Database", Assert.Single(result.Failures!));
     }
 
     [Theory]

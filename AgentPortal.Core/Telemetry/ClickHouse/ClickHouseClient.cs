@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using AgentPortal.Core.Configuration;
+
+namespace AgentPortal.Core.Telemetry.ClickHouse;
+
+/// <summary>A failed ClickHouse query: the server's message, never the credentials.</summary>
+public sealed class ClickHouseException(string message) : Exception(message);
+
+/// <summary>ClickHouse's HTTP interface: queries in the body, credentials in headers (not the URL, which may be logged).</summary>
+public sealed class ClickHouseClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly string _database;
+
+    public ClickHouseClient(ClickHouseOptions options, HttpMessageHandler? handler = null)
+    {
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
+        {
+            BaseAddress = new Uri(options.Url!.TrimEnd('/') + "/"),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        _http.DefaultRequestHeaders.Add("X-ClickHouse-User", options.User);
+        if (!string.IsNullOrEmpty(options.Password))
+        {
+            _http.DefaultRequestHeaders.Add("X-ClickHouse-Key", options.Password);
+        }
+        _database = ClickHouseSql.Identifier(options.Database);
+    }
+
+    public string Database => _database;
+
+    /// <summary>Runs a statement in the server's default database (for CREATE DATABASE).</summary>
+    public Task ExecuteWithoutDatabaseAsync(string sql, CancellationToken cancellationToken) => SendAsync("", sql, null, cancellationToken);
+
+    public Task ExecuteAsync(string sql, CancellationToken cancellationToken) => SendAsync(Query(), sql, null, cancellationToken);
+
+    /// <summary>Inserts rows as JSONEachRow; the statement goes in the URL, the rows in the body.</summary>
+    public Task InsertAsync(string table, IEnumerable<Action<Utf8JsonWriter>> rows, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var any = false;
+        foreach (var row in rows)
+        {
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                row(json);
+                json.WriteEndObject();
+            }
+            buffer.WriteByte((byte)'\n');
+            any = true;
+        }
+        if (!any)
+        {
+            return Task.CompletedTask;
+        }
+        return SendAsync(Query() + "&query=" + Uri.EscapeDataString($"INSERT INTO {ClickHouseSql.Identifier(table)} FORMAT JSONEachRow"), null, buffer.ToArray(), cancellationToken);
+    }
+
+    /// <summary>Rows of a SELECT as JSON objects (FORMAT JSONEachRow is appended).</summary>
+    public async Task<List<JsonElement>> QueryAsync(string sql, CancellationToken cancellationToken)
+    {
+        var text = await SendAsync(Query() + "&output_format_json_quote_64bit_integers=0", sql + " FORMAT JSONEachRow", null, cancellationToken);
+        var rows = new List<JsonElement>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var document = JsonDocument.Parse(line);
+            rows.Add(document.RootElement.Clone());
+        }
+        return rows;
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private string Query() => "?database=" + Uri.EscapeDataString(_database);
+
+    private async Task<string> SendAsync(string query, string? sql, byte[]? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, query);
+        if (sql is not null)
+        {
+            request.Content = new StringContent(sql, Encoding.UTF8, "text/plain");
+        }
+        else if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ClickHouseException($"ClickHouse answered {(int)response.StatusCode}: {text.Trim()}");
+        }
+        return text;
+    }
+}

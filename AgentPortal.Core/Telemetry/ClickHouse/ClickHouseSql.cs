@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+
+namespace AgentPortal.Core.Telemetry.ClickHouse;
+
+/// <summary>
+/// The one place values become ClickHouse SQL text. ClickHouse 18.16 (Debian's) has no server-side
+/// query parameters, so every value in a query goes through <see cref="String"/> or a numeric
+/// formatter here; rows are sent as JSONEachRow, escaped by the JSON writer.
+/// </summary>
+public static class ClickHouseSql
+{
+    /// <summary>A string literal: backslash and quote escaped, control characters as escapes.</summary>
+    public static string String(string value)
+    {
+        var text = new StringBuilder(value.Length + 2).Append('\'');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '\\': text.Append(@"\\"); break;
+                case '\'': text.Append(@"\'"); break;
+                case '\n': text.Append(@"\n"); break;
+                case '\r': text.Append(@"\r"); break;
+                case '\t': text.Append(@"\t"); break;
+                case '\0': text.Append(@"\0"); break;
+                case '\b': text.Append(@"\b"); break;
+                case '\f': text.Append(@"\f"); break;
+                default:
+                    if (char.IsControl(c))
+                    {
+                        text.Append(@"\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        text.Append(c);
+                    }
+                    break;
+            }
+        }
+        return text.Append('\'').ToString();
+    }
+
+    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A list for IN (...): each element a string literal.</summary>
+    public static string StringList(IEnumerable<string> values) => "(" + string.Join(", ", values.Select(String)) + ")";
+
+    /// <summary>Database and table names are configuration, not input, but are still checked, never escaped into shape.</summary>
+    public static string Identifier(string name)
+    {
+        if (name.Length == 0 || name.Length > 128 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            throw new ArgumentException($"'{name}' is not a ClickHouse identifier: use letters, digits and underscores, starting with a letter.", nameof(name));
+        }
+        return name;
+    }
+}

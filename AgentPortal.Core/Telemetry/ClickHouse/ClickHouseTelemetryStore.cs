@@ -1,0 +1,508 @@
+using System.Text;
+using System.Text.Json;
+using AgentPortal.Core.Common;
+using AgentPortal.Core.Configuration;
+using static AgentPortal.Core.Telemetry.ClickHouse.ClickHouseSql;
+
+namespace AgentPortal.Core.Telemetry.ClickHouse;
+
+/// <summary>
+/// Telemetry at scale on ClickHouse, over its HTTP interface, with DDL that works on Debian's
+/// 18.16 server (no Map, DateTime64, TTL or query parameters). Runs are versioned rows in a
+/// ReplacingMergeTree read with FINAL; rollups are SummingMergeTree tables summed at read time.
+/// ClickHouse has no transactions: a batch's rows are inserted table by table, spans first, so a
+/// failure part-way leaves spans without their rollup rather than rollups without spans.
+/// </summary>
+public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
+{
+    private readonly ClickHouseClient _client;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private long _version = DateTime.UtcNow.Ticks;
+
+    public ClickHouseTelemetryStore(ClickHouseOptions options, HttpMessageHandler? handler = null) =>
+        _client = new ClickHouseClient(options, handler);
+
+    public string Name => "telemetry-clickhouse";
+
+    public static IReadOnlyList<string> Schema { get; } =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS spans (
+            trace_id String, span_id String, parent_span_id Nullable(String), name String, kind UInt8,
+            service_name Nullable(String), agent_id Nullable(String), project_id Nullable(String),
+            start_unix_nano Int64, duration_nanos Int64, status UInt8, status_message Nullable(String),
+            operation Nullable(String), provider Nullable(String), request_model Nullable(String), response_model Nullable(String),
+            input_tokens Nullable(Int64), output_tokens Nullable(Int64), cached_input_tokens Nullable(Int64), is_run_root UInt8,
+            attributes String, resource_attributes String, events String, start_date Date
+        ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (trace_id, span_id)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS runs (
+            trace_id String, span_id String, agent_id String, project_id String, agent_name String,
+            started_unix_nano Int64, ended_unix_nano Nullable(Int64), status UInt8, error Nullable(String),
+            input Nullable(String), output Nullable(String), metadata Nullable(String),
+            llm_calls Int64, input_tokens Int64, output_tokens Int64, version UInt64, started_date Date
+        ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(started_date) ORDER BY trace_id
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS usage_hourly (
+            agent_id String, hour_unix Int64, model String, runs Int64, run_errors Int64, llm_calls Int64, llm_errors Int64,
+            input_tokens Int64, output_tokens Int64, cached_input_tokens Int64, hour_date Date
+        ) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, model)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS run_duration_hourly (
+            agent_id String, hour_unix Int64, bucket Int32, count Int64, hour_date Date
+        ) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, bucket)
+        """,
+    ];
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _client.ExecuteWithoutDatabaseAsync($"CREATE DATABASE IF NOT EXISTS {_client.Database}", cancellationToken);
+        foreach (var statement in Schema)
+        {
+            await _client.ExecuteAsync(statement, cancellationToken);
+        }
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken) => await _client.QueryAsync("SELECT 1 AS ok", cancellationToken);
+
+    public async Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var batch = new Batch(this);
+            await batch.LoadAsync(writes, cancellationToken);
+            var outcomes = writes.Select(batch.Apply).ToList();
+            await batch.SaveAsync(cancellationToken);
+            return outcomes;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) =>
+        (await LoadRunsAsync([traceId], cancellationToken)).TryGetValue(traceId, out var found) ? found.Run : null;
+
+    public async Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken)
+    {
+        var rows = await _client.QueryAsync($"SELECT * FROM spans FINAL WHERE trace_id = {String(traceId)} ORDER BY start_unix_nano, span_id", cancellationToken);
+        return [.. rows.Select(ReadSpan)];
+    }
+
+    public async Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken)
+    {
+        var where = new StringBuilder("WHERE 1 = 1");
+        if (request.AgentId is not null)
+        {
+            where.Append(" AND agent_id = ").Append(String(request.AgentId));
+        }
+        if (request.From is { } from)
+        {
+            where.Append(" AND started_unix_nano >= ").Append(Int(AgentRunService.ToUnixNano(from.ToUniversalTime())));
+        }
+        if (request.To is { } to)
+        {
+            where.Append(" AND started_unix_nano < ").Append(Int(AgentRunService.ToUnixNano(to.ToUniversalTime())));
+        }
+        if (request.Status is { } status)
+        {
+            where.Append(" AND status = ").Append(Int((int)status));
+        }
+        if (!string.IsNullOrWhiteSpace(request.Text))
+        {
+            var text = String(request.Text.Trim().ToLowerInvariant());
+            where.Append($" AND (position(lower(ifNull(input, '')), {text}) > 0 OR position(lower(ifNull(output, '')), {text}) > 0 OR position(lower(ifNull(error, '')), {text}) > 0)");
+        }
+        var total = (await _client.QueryAsync($"SELECT count() AS total FROM runs FINAL {where}", cancellationToken))[0].GetProperty("total").GetInt64();
+        var rows = await _client.QueryAsync(
+            $"SELECT * FROM runs FINAL {where} ORDER BY started_unix_nano DESC, trace_id LIMIT {Int(request.PageSize)} OFFSET {Int((long)(request.Page - 1) * request.PageSize)}",
+            cancellationToken);
+        return new PagedResult<RunRecord>([.. rows.Select(r => ReadRun(r).Run)], (int)total, request.Page, request.PageSize);
+    }
+
+    public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        var range = HourRange(agentId, from, to);
+        var totals = (await _client.QueryAsync(
+            $"SELECT sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output FROM usage_hourly {range}",
+            cancellationToken))[0];
+        var buckets = (await _client.QueryAsync($"SELECT bucket, sum(count) AS count FROM run_duration_hourly {range} GROUP BY bucket", cancellationToken))
+            .Select(r => (r.GetProperty("bucket").GetInt32(), r.GetProperty("count").GetInt64())).ToList();
+        return new AgentUsage(agentId, totals.GetProperty("runs").GetInt64(), totals.GetProperty("calls").GetInt64(), totals.GetProperty("errors").GetInt64(),
+            totals.GetProperty("input").GetInt64(), totals.GetProperty("output").GetInt64(),
+            DurationHistogram.Quantile(buckets, 0.5), DurationHistogram.Quantile(buckets, 0.95));
+    }
+
+    public async Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        var range = HourRange(agentId, from, to);
+        var rows = await _client.QueryAsync(
+            $"SELECT hour_unix, sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output FROM usage_hourly {range} GROUP BY hour_unix ORDER BY hour_unix",
+            cancellationToken);
+        var buckets = (await _client.QueryAsync($"SELECT hour_unix, bucket, sum(count) AS count FROM run_duration_hourly {range} GROUP BY hour_unix, bucket", cancellationToken))
+            .GroupBy(r => r.GetProperty("hour_unix").GetInt64())
+            .ToDictionary(g => g.Key, g => g.Select(r => (r.GetProperty("bucket").GetInt32(), r.GetProperty("count").GetInt64())).ToList());
+        return [.. rows.Select(r =>
+        {
+            var hour = r.GetProperty("hour_unix").GetInt64();
+            var histogram = buckets.GetValueOrDefault(hour) ?? [];
+            return new HourlyUsage(DateTime.UnixEpoch.AddSeconds(hour), r.GetProperty("runs").GetInt64(), r.GetProperty("errors").GetInt64(),
+                r.GetProperty("calls").GetInt64(), r.GetProperty("input").GetInt64(), r.GetProperty("output").GetInt64(),
+                DurationHistogram.Quantile(histogram, 0.5), DurationHistogram.Quantile(histogram, 0.95));
+        })];
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _writeLock.Dispose();
+    }
+
+    private static string HourRange(string agentId, DateTime from, DateTime to)
+    {
+        var fromHour = (long)(from.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds / 3600 * 3600;
+        var toSeconds = (long)(to.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        return $"WHERE agent_id = {String(agentId)} AND hour_unix >= {Int(fromHour)} AND hour_unix < {Int(toSeconds)}";
+    }
+
+    private async Task<Dictionary<string, (RunRecord Run, string AgentName)>> LoadRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (RunRecord, string)>(StringComparer.Ordinal);
+        foreach (var chunk in traceIds.Distinct().Chunk(2_000))
+        {
+            foreach (var row in await _client.QueryAsync($"SELECT * FROM runs FINAL WHERE trace_id IN {StringList(chunk)}", cancellationToken))
+            {
+                var run = ReadRun(row);
+                result[run.Run.TraceId] = run;
+            }
+        }
+        return result;
+    }
+
+    private async Task<HashSet<(string, string)>> ExistingSpansAsync(IReadOnlyList<SpanRecord> spans, CancellationToken cancellationToken)
+    {
+        var existing = new HashSet<(string, string)>();
+        foreach (var chunk in spans.Chunk(2_000))
+        {
+            var traces = StringList(chunk.Select(s => s.TraceId).Distinct());
+            var ids = StringList(chunk.Select(s => s.SpanId).Distinct());
+            foreach (var row in await _client.QueryAsync($"SELECT trace_id, span_id FROM spans WHERE trace_id IN {traces} AND span_id IN {ids}", cancellationToken))
+            {
+                existing.Add((row.GetProperty("trace_id").GetString()!, row.GetProperty("span_id").GetString()!));
+            }
+        }
+        return existing;
+    }
+
+    private static (RunRecord Run, string AgentName) ReadRun(JsonElement row) => (new RunRecord
+    {
+        TraceId = row.GetProperty("trace_id").GetString()!,
+        SpanId = row.GetProperty("span_id").GetString()!,
+        AgentId = row.GetProperty("agent_id").GetString()!,
+        ProjectId = row.GetProperty("project_id").GetString()!,
+        StartedUnixNano = row.GetProperty("started_unix_nano").GetInt64(),
+        EndedUnixNano = NullableLong(row, "ended_unix_nano"),
+        Status = (RunStatus)row.GetProperty("status").GetInt32(),
+        Error = NullableString(row, "error"),
+        Input = NullableString(row, "input"),
+        Output = NullableString(row, "output"),
+        Metadata = NullableString(row, "metadata"),
+        LlmCalls = row.GetProperty("llm_calls").GetInt64(),
+        InputTokens = row.GetProperty("input_tokens").GetInt64(),
+        OutputTokens = row.GetProperty("output_tokens").GetInt64(),
+    }, row.GetProperty("agent_name").GetString()!);
+
+    private static SpanRecord ReadSpan(JsonElement row) => new()
+    {
+        TraceId = row.GetProperty("trace_id").GetString()!,
+        SpanId = row.GetProperty("span_id").GetString()!,
+        ParentSpanId = NullableString(row, "parent_span_id"),
+        Name = row.GetProperty("name").GetString()!,
+        Kind = (SpanKindCode)row.GetProperty("kind").GetInt32(),
+        ServiceName = NullableString(row, "service_name"),
+        AgentId = NullableString(row, "agent_id"),
+        ProjectId = NullableString(row, "project_id"),
+        StartTimeUnixNano = row.GetProperty("start_unix_nano").GetInt64(),
+        DurationNanos = row.GetProperty("duration_nanos").GetInt64(),
+        Status = (SpanStatusCode)row.GetProperty("status").GetInt32(),
+        StatusMessage = NullableString(row, "status_message"),
+        Operation = NullableString(row, "operation"),
+        Provider = NullableString(row, "provider"),
+        RequestModel = NullableString(row, "request_model"),
+        ResponseModel = NullableString(row, "response_model"),
+        InputTokens = NullableLong(row, "input_tokens"),
+        OutputTokens = NullableLong(row, "output_tokens"),
+        CachedInputTokens = NullableLong(row, "cached_input_tokens"),
+        IsRunRoot = row.GetProperty("is_run_root").GetInt32() == 1,
+        Attributes = SpanJson.ReadAttributes(NullableString(row, "attributes")),
+        ResourceAttributes = SpanJson.ReadAttributes(NullableString(row, "resource_attributes")),
+        Events = SpanJson.ReadEvents(NullableString(row, "events")),
+    };
+
+    private static string? NullableString(JsonElement row, string name) =>
+        row.GetProperty(name) is { ValueKind: JsonValueKind.String } value && value.GetString() is { Length: > 0 } text ? text : null;
+
+    private static long? NullableLong(JsonElement row, string name) =>
+        row.GetProperty(name) is { ValueKind: JsonValueKind.Number } value ? value.GetInt64() : null;
+
+    private static string Date(long unixNano) => AgentRunService.FromUnixNano(unixNano).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>One batch: state read up front, the writes applied in memory in order, then the rows inserted.</summary>
+    private sealed class Batch(ClickHouseTelemetryStore store)
+    {
+        private readonly RollupAccumulator _rollup = new();
+        private readonly List<SpanRecord> _newSpans = [];
+        private readonly Dictionary<string, (RunRecord Run, string AgentName)> _changedRuns = new(StringComparer.Ordinal);
+        private Dictionary<string, (RunRecord Run, string AgentName)> _runs = [];
+        private HashSet<(string, string)> _existingSpans = [];
+
+        public async Task LoadAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken)
+        {
+            var traceIds = new HashSet<string>(StringComparer.Ordinal);
+            var spans = new List<SpanRecord>();
+            foreach (var write in writes)
+            {
+                switch (write)
+                {
+                    case TelemetryWrite.StartRun start: traceIds.Add(start.Run.TraceId); break;
+                    case TelemetryWrite.EndRun end: traceIds.Add(end.End.TraceId); break;
+                    case TelemetryWrite.AppendSpans append:
+                        spans.AddRange(append.Spans);
+                        traceIds.UnionWith(append.Spans.Where(s => s.IsLlmCall).Select(s => s.TraceId));
+                        break;
+                    case TelemetryWrite.CloseTimedOutRuns close:
+                        var rows = await store._client.QueryAsync(
+                            $"SELECT trace_id FROM runs FINAL WHERE status = 0 AND started_unix_nano < {Int(close.StartedBeforeUnixNano)} LIMIT 10000", cancellationToken);
+                        traceIds.UnionWith(rows.Select(r => r.GetProperty("trace_id").GetString()!));
+                        break;
+                }
+            }
+            _runs = await store.LoadRunsAsync(traceIds, cancellationToken);
+            _existingSpans = spans.Count == 0 ? [] : await store.ExistingSpansAsync(spans, cancellationToken);
+        }
+
+        public WriteOutcome Apply(TelemetryWrite write) => write switch
+        {
+            TelemetryWrite.StartRun start => Start(start.Run),
+            TelemetryWrite.EndRun end => End(end.End),
+            TelemetryWrite.AppendSpans append => Append(append.Spans),
+            TelemetryWrite.CloseTimedOutRuns close => CloseTimedOut(close),
+            _ => throw new NotSupportedException(write.GetType().Name),
+        };
+
+        public async Task SaveAsync(CancellationToken cancellationToken)
+        {
+            await store._client.InsertAsync("spans", _newSpans.Select(SpanRow), cancellationToken);
+            await store._client.InsertAsync("runs", _changedRuns.Values.Select(r => RunRow(r.Run, r.AgentName, Interlocked.Increment(ref store._version))), cancellationToken);
+            await store._client.InsertAsync("usage_hourly", _rollup.Usage.Select(u => (Action<Utf8JsonWriter>)(json =>
+            {
+                json.WriteString("agent_id", u.Key.AgentId);
+                json.WriteNumber("hour_unix", u.Key.HourUnix);
+                json.WriteString("model", u.Key.Model);
+                json.WriteNumber("runs", u.Value.Runs);
+                json.WriteNumber("run_errors", u.Value.RunErrors);
+                json.WriteNumber("llm_calls", u.Value.LlmCalls);
+                json.WriteNumber("llm_errors", u.Value.LlmErrors);
+                json.WriteNumber("input_tokens", u.Value.InputTokens);
+                json.WriteNumber("output_tokens", u.Value.OutputTokens);
+                json.WriteNumber("cached_input_tokens", u.Value.CachedInputTokens);
+                json.WriteString("hour_date", Date(u.Key.HourUnix * 1_000_000_000));
+            })), cancellationToken);
+            await store._client.InsertAsync("run_duration_hourly", _rollup.RunDurations.Select(d => (Action<Utf8JsonWriter>)(json =>
+            {
+                json.WriteString("agent_id", d.Key.AgentId);
+                json.WriteNumber("hour_unix", d.Key.HourUnix);
+                json.WriteNumber("bucket", d.Key.Bucket);
+                json.WriteNumber("count", d.Value);
+                json.WriteString("hour_date", Date(d.Key.HourUnix * 1_000_000_000));
+            })), cancellationToken);
+        }
+
+        private WriteOutcome Start(RunStart start)
+        {
+            if (_runs.ContainsKey(start.TraceId))
+            {
+                return new WriteOutcome(WriteOutcomeKind.Conflict, $"A run with trace_id '{start.TraceId}' already exists; send a new trace_id or none to have one made.");
+            }
+            var run = new RunRecord
+            {
+                TraceId = start.TraceId,
+                SpanId = start.SpanId,
+                AgentId = start.AgentId,
+                ProjectId = start.ProjectId,
+                StartedUnixNano = start.StartedUnixNano,
+                Status = RunStatus.Running,
+                Input = start.Input,
+                Metadata = start.Metadata,
+            };
+            Remember(run, start.AgentName);
+            return WriteOutcome.Done(1);
+        }
+
+        private WriteOutcome End(RunEnd end)
+        {
+            if (!_runs.TryGetValue(end.TraceId, out var found) || found.Run.AgentId != end.AgentId)
+            {
+                return new WriteOutcome(WriteOutcomeKind.NotFound, $"This agent has no run with trace_id '{end.TraceId}'. Start one with POST /agents/{{id}}/trace/start.");
+            }
+            if (found.Run.Status != RunStatus.Running)
+            {
+                return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {found.Run.Status.ToString().ToLowerInvariant()}.");
+            }
+            return Close(found.Run, found.AgentName, end.EndedUnixNano, end.Status, end.Output, end.Error);
+        }
+
+        private WriteOutcome Append(IReadOnlyList<SpanRecord> spans)
+        {
+            var inserted = 0;
+            foreach (var span in spans)
+            {
+                if (!_existingSpans.Add((span.TraceId, span.SpanId)))
+                {
+                    continue;
+                }
+                inserted++;
+                if (span.IsLlmCall && _runs.TryGetValue(span.TraceId, out var owner))
+                {
+                    span.AgentId ??= owner.Run.AgentId;
+                    span.ProjectId ??= owner.Run.ProjectId;
+                    Remember(With(owner.Run, llmCalls: owner.Run.LlmCalls + 1, inputTokens: owner.Run.InputTokens + (span.InputTokens ?? 0),
+                        outputTokens: owner.Run.OutputTokens + (span.OutputTokens ?? 0)), owner.AgentName);
+                }
+                if (span.IsLlmCall)
+                {
+                    _rollup.AddLlmCall(span);
+                }
+                _newSpans.Add(span);
+            }
+            return WriteOutcome.Done(inserted);
+        }
+
+        private WriteOutcome CloseTimedOut(TelemetryWrite.CloseTimedOutRuns close)
+        {
+            var due = _runs.Values.Where(r => r.Run.Status == RunStatus.Running && r.Run.StartedUnixNano < close.StartedBeforeUnixNano).ToList();
+            foreach (var (run, agentName) in due)
+            {
+                Close(run, agentName, close.NowUnixNano, RunStatus.Error, null, close.Reason);
+            }
+            return WriteOutcome.Done(due.Count);
+        }
+
+        private WriteOutcome Close(RunRecord run, string agentName, long endedUnixNano, RunStatus status, string? output, string? error)
+        {
+            var ended = Math.Max(endedUnixNano, run.StartedUnixNano);
+            var closed = With(run, ended: ended, status: status, error: error, output: RunSpans.Preview(output));
+            Remember(closed, agentName);
+            var root = RunSpans.RootSpan(closed, agentName, ended, status, error);
+            if (_existingSpans.Add((root.TraceId, root.SpanId)))
+            {
+                _newSpans.Add(root);
+            }
+            _rollup.AddRun(run.AgentId, run.StartedUnixNano, ended - run.StartedUnixNano, status == RunStatus.Error);
+            return WriteOutcome.Done(1, closed);
+        }
+
+        private void Remember(RunRecord run, string agentName)
+        {
+            _runs[run.TraceId] = (run, agentName);
+            _changedRuns[run.TraceId] = (run, agentName);
+        }
+
+        private static RunRecord With(RunRecord run, long? ended = null, RunStatus? status = null, string? error = null, string? output = null,
+            long? llmCalls = null, long? inputTokens = null, long? outputTokens = null) => new()
+            {
+                TraceId = run.TraceId,
+                SpanId = run.SpanId,
+                AgentId = run.AgentId,
+                ProjectId = run.ProjectId,
+                StartedUnixNano = run.StartedUnixNano,
+                EndedUnixNano = ended ?? run.EndedUnixNano,
+                Status = status ?? run.Status,
+                Error = error ?? run.Error,
+                Input = run.Input,
+                Output = output ?? run.Output,
+                Metadata = run.Metadata,
+                LlmCalls = llmCalls ?? run.LlmCalls,
+                InputTokens = inputTokens ?? run.InputTokens,
+                OutputTokens = outputTokens ?? run.OutputTokens,
+            };
+
+        private static Action<Utf8JsonWriter> SpanRow(SpanRecord span) => json =>
+        {
+            json.WriteString("trace_id", span.TraceId);
+            json.WriteString("span_id", span.SpanId);
+            WriteNullable(json, "parent_span_id", span.ParentSpanId);
+            json.WriteString("name", span.Name);
+            json.WriteNumber("kind", (int)span.Kind);
+            WriteNullable(json, "service_name", span.ServiceName);
+            WriteNullable(json, "agent_id", span.AgentId);
+            WriteNullable(json, "project_id", span.ProjectId);
+            json.WriteNumber("start_unix_nano", span.StartTimeUnixNano);
+            json.WriteNumber("duration_nanos", span.DurationNanos);
+            json.WriteNumber("status", (int)span.Status);
+            WriteNullable(json, "status_message", span.StatusMessage);
+            WriteNullable(json, "operation", span.Operation);
+            WriteNullable(json, "provider", span.Provider);
+            WriteNullable(json, "request_model", span.RequestModel);
+            WriteNullable(json, "response_model", span.ResponseModel);
+            WriteNullable(json, "input_tokens", span.InputTokens);
+            WriteNullable(json, "output_tokens", span.OutputTokens);
+            WriteNullable(json, "cached_input_tokens", span.CachedInputTokens);
+            json.WriteNumber("is_run_root", span.IsRunRoot ? 1 : 0);
+            json.WriteString("attributes", SpanJson.WriteAttributes(span.Attributes) ?? "");
+            json.WriteString("resource_attributes", SpanJson.WriteAttributes(span.ResourceAttributes) ?? "");
+            json.WriteString("events", SpanJson.WriteEvents(span.Events) ?? "");
+            json.WriteString("start_date", Date(span.StartTimeUnixNano));
+        };
+
+        private static Action<Utf8JsonWriter> RunRow(RunRecord run, string agentName, long version) => json =>
+        {
+            json.WriteString("trace_id", run.TraceId);
+            json.WriteString("span_id", run.SpanId);
+            json.WriteString("agent_id", run.AgentId);
+            json.WriteString("project_id", run.ProjectId);
+            json.WriteString("agent_name", agentName);
+            json.WriteNumber("started_unix_nano", run.StartedUnixNano);
+            WriteNullable(json, "ended_unix_nano", run.EndedUnixNano);
+            json.WriteNumber("status", (int)run.Status);
+            WriteNullable(json, "error", run.Error);
+            WriteNullable(json, "input", run.Input);
+            WriteNullable(json, "output", run.Output);
+            WriteNullable(json, "metadata", run.Metadata);
+            json.WriteNumber("llm_calls", run.LlmCalls);
+            json.WriteNumber("input_tokens", run.InputTokens);
+            json.WriteNumber("output_tokens", run.OutputTokens);
+            json.WriteNumber("version", version);
+            json.WriteString("started_date", Date(run.StartedUnixNano));
+        };
+
+        private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
+        {
+            if (value is null)
+            {
+                json.WriteNull(name);
+            }
+            else
+            {
+                json.WriteString(name, value);
+            }
+        }
+
+        private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
+        {
+            if (value is { } number)
+            {
+                json.WriteNumber(name, number);
+            }
+            else
+            {
+                json.WriteNull(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace AgentPortal.Tests.Shared;
+
+/// <summary>
+/// A real clickhouse-server from Debian's packages (18.16), started on 127.0.0.1 with its own
+/// config, data folder and password for the tests, and stopped after.
+/// </summary>
+public sealed class ClickHouseServer : IAsyncDisposable
+{
+    public const string User = "default";
+    public const string Password = "agentportal-test";
+    private const string Binary = "/usr/sbin/clickhouse-server";
+
+    private readonly Process _process;
+    private readonly string _folder;
+
+    private ClickHouseServer(Process process, string folder, int httpPort)
+    {
+        _process = process;
+        _folder = folder;
+        Url = $"http://127.0.0.1:{httpPort}";
+    }
+
+    public string Url { get; }
+
+    public static async Task<ClickHouseServer> StartAsync()
+    {
+        if (!File.Exists(Binary))
+        {
+            throw new InvalidOperationException("clickhouse-server is not installed, so the ClickHouse tests cannot run. Install it with: sudo apt-get install -y clickhouse-server (./test.sh does this).");
+        }
+        var folder = Path.Combine(Path.GetTempPath(), "agentportal-ch-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(folder);
+        var httpPort = FreePort();
+        var tcpPort = FreePort();
+        await File.WriteAllTextAsync(Path.Combine(folder, "config.xml"), $"""
+            <?xml version="1.0"?>
+            <yandex>
+              <logger><level>warning</level><log>{folder}/server.log</log><errorlog>{folder}/error.log</errorlog><console>0</console></logger>
+              <http_port>{httpPort}</http_port>
+              <tcp_port>{tcpPort}</tcp_port>
+              <listen_host>127.0.0.1</listen_host>
+              <path>{folder}/data/</path>
+              <tmp_path>{folder}/tmp/</tmp_path>
+              <user_files_path>{folder}/user_files/</user_files_path>
+              <format_schema_path>{folder}/format_schemas/</format_schema_path>
+              <users_config>{folder}/users.xml</users_config>
+              <default_profile>default</default_profile>
+              <default_database>default</default_database>
+              <mark_cache_size>268435456</mark_cache_size>
+              <max_concurrent_queries>200</max_concurrent_queries>
+            </yandex>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(folder, "users.xml"), $"""
+            <?xml version="1.0"?>
+            <yandex>
+              <profiles><default><max_memory_usage>4000000000</max_memory_usage><max_query_size>16777216</max_query_size></default></profiles>
+              <users><{User}><password>{Password}</password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></{User}></users>
+              <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+            </yandex>
+            """);
+
+        var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        start.ArgumentList.Add($"--config-file={folder}/config.xml");
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ClickHouseServer(process, folder, httpPort);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var attempt = 0; attempt < 150; attempt++)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"clickhouse-server exited with {process.ExitCode}: {ReadLog(folder)}");
+            }
+            try
+            {
+                if ((await http.GetAsync(server.Url + "/ping")).IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+            await Task.Delay(200);
+        }
+        await server.DisposeAsync();
+        throw new InvalidOperationException("clickhouse-server did not answer within 30 s: " + ReadLog(folder));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The OS cleans the temp folder.
+        }
+    }
+
+    private static string ReadLog(string folder)
+    {
+        var log = Path.Combine(folder, "error.log");
+        return File.Exists(log) ? File.ReadAllText(log) : "(no log)";
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
