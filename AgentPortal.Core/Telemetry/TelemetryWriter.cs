@@ -52,22 +52,29 @@ public sealed partial class TelemetryWriter : BackgroundService
         return pending.Completion.Task.WaitAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The commit loop runs on its own thread: store calls block (SQLite is synchronous), and on a
+    /// two-core machine a blocked pool thread would starve request handling.
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => CommitLoop(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void CommitLoop(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(_options.MaxBatchSize);
-        // Shutdown stops new work at the HTTP layer first; this loop keeps draining until the queue is empty.
-        while (await WaitForWorkAsync(stoppingToken))
+        // Shutdown completes the queue; this loop keeps draining until it is empty.
+        while (WaitForWork(stoppingToken))
         {
             while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var next))
             {
                 batch.Add(next);
             }
-            await CommitAsync(batch);
+            Commit(batch);
             batch.Clear();
         }
     }
 
-    private async Task<bool> WaitForWorkAsync(CancellationToken stoppingToken)
+    private bool WaitForWork(CancellationToken stoppingToken)
     {
         if (_queue.Reader.TryPeek(out _))
         {
@@ -75,7 +82,7 @@ public sealed partial class TelemetryWriter : BackgroundService
         }
         try
         {
-            return await _queue.Reader.WaitToReadAsync(stoppingToken);
+            return _queue.Reader.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
@@ -90,11 +97,11 @@ public sealed partial class TelemetryWriter : BackgroundService
         await base.StopAsync(cancellationToken);
     }
 
-    private async Task CommitAsync(List<Pending> batch)
+    private void Commit(List<Pending> batch)
     {
         try
         {
-            var outcomes = await _store.WriteBatchAsync([.. batch.Select(p => p.Write)], CancellationToken.None);
+            var outcomes = _store.WriteBatchAsync([.. batch.Select(p => p.Write)], CancellationToken.None).GetAwaiter().GetResult();
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(outcomes[i]);

@@ -25,9 +25,10 @@ internal sealed class WriterStatements : IDisposable
             """, "$trace_id", "$span_id", "$agent_id", "$project_id", "$agent_name", "$started", "$input", "$metadata");
         _findRun = Create(connection, $"SELECT {SqliteTelemetryStore.RunColumns}, agent_name FROM runs WHERE trace_id = $trace_id;", "$trace_id");
         _endRun = Create(connection, """
-            UPDATE runs SET ended_unix_nano = $ended, status = $status, error = $error, output = $output
-            WHERE trace_id = $trace_id AND status = 0;
-            """, "$trace_id", "$ended", "$status", "$error", "$output");
+            UPDATE runs SET ended_unix_nano = max($ended, started_unix_nano), status = $status, error = $error, output = $output
+            WHERE trace_id = $trace_id AND agent_id = $agent_id AND status = 0
+            RETURNING span_id, project_id, agent_name, started_unix_nano, ended_unix_nano, input, metadata, llm_calls, input_tokens, output_tokens;
+            """, "$trace_id", "$agent_id", "$ended", "$status", "$error", "$output");
         _insertSpan = Create(connection, """
             INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
                                duration_nanos, status, status_message, operation, provider, request_model, response_model,
@@ -80,17 +81,17 @@ internal sealed class WriterStatements : IDisposable
 
     public WriteOutcome EndRun(RunEnd end, RollupAccumulator rollup)
     {
+        // One statement on the common path; only a refused end reads the run to say why.
+        if (TryClose(end.TraceId, end.AgentId, end.EndedUnixNano, end.Status, end.Output, end.Error, rollup) is { } closed)
+        {
+            return closed;
+        }
         var found = FindRun(end.TraceId);
         if (found is null || found.Value.Run.AgentId != end.AgentId)
         {
             return new WriteOutcome(WriteOutcomeKind.NotFound, $"This agent has no run with trace_id '{end.TraceId}'. Start one with POST /agents/{{id}}/trace/start.");
         }
-        var (run, agentName) = found.Value;
-        if (run.Status != RunStatus.Running)
-        {
-            return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {run.Status.ToString().ToLowerInvariant()}.");
-        }
-        return Close(run, agentName, end.EndedUnixNano, end.Status, end.Output, end.Error, rollup);
+        return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {found.Value.Run.Status.ToString().ToLowerInvariant()}.");
     }
 
     public WriteOutcome AppendSpans(IReadOnlyList<SpanRecord> spans, RollupAccumulator rollup)
@@ -132,18 +133,17 @@ internal sealed class WriterStatements : IDisposable
     public WriteOutcome CloseTimedOut(TelemetryWrite.CloseTimedOutRuns close, RollupAccumulator rollup)
     {
         Set(_timedOutRuns, close.StartedBeforeUnixNano);
-        var traceIds = new List<string>();
+        var traceIds = new List<(string TraceId, string AgentId)>();
         using (var reader = _timedOutRuns.ExecuteReader())
         {
             while (reader.Read())
             {
-                traceIds.Add(reader.GetString(0));
+                traceIds.Add((reader.GetString(0), reader.GetString(1)));
             }
         }
-        foreach (var traceId in traceIds)
+        foreach (var (traceId, agentId) in traceIds)
         {
-            var (run, agentName) = FindRun(traceId)!.Value;
-            Close(run, agentName, close.NowUnixNano, RunStatus.Error, null, close.Reason, rollup);
+            TryClose(traceId, agentId, close.NowUnixNano, RunStatus.Error, null, close.Reason, rollup);
         }
         return WriteOutcome.Done(traceIds.Count);
     }
@@ -170,30 +170,40 @@ internal sealed class WriterStatements : IDisposable
         }
     }
 
-    private WriteOutcome Close(RunRecord run, string agentName, long endedUnixNano, RunStatus status, string? output, string? error, RollupAccumulator rollup)
+    /// <summary>Ends a running run of this agent; null when there is none (unknown, another agent's, or already ended).</summary>
+    private WriteOutcome? TryClose(string traceId, string agentId, long endedUnixNano, RunStatus status, string? output, string? error, RollupAccumulator rollup)
     {
-        var ended = Math.Max(endedUnixNano, run.StartedUnixNano);
-        Set(_endRun, run.TraceId, ended, (int)status, error, RunSpans.Preview(output));
-        _endRun.ExecuteNonQuery();
-        var closed = new RunRecord
+        var preview = RunSpans.Preview(output);
+        Set(_endRun, traceId, agentId, endedUnixNano, (int)status, error, preview);
+        RunRecord closed;
+        string agentName;
+        using (var reader = _endRun.ExecuteReader())
         {
-            TraceId = run.TraceId,
-            SpanId = run.SpanId,
-            AgentId = run.AgentId,
-            ProjectId = run.ProjectId,
-            StartedUnixNano = run.StartedUnixNano,
-            EndedUnixNano = ended,
-            Status = status,
-            Error = error,
-            Input = run.Input,
-            Output = RunSpans.Preview(output),
-            Metadata = run.Metadata,
-            LlmCalls = run.LlmCalls,
-            InputTokens = run.InputTokens,
-            OutputTokens = run.OutputTokens,
-        };
-        InsertSpan(RunSpans.RootSpan(closed, agentName, ended, status, error));
-        rollup.AddRun(run.AgentId, run.StartedUnixNano, ended - run.StartedUnixNano, status == RunStatus.Error);
+            if (!reader.Read())
+            {
+                return null;
+            }
+            agentName = reader.GetString(2);
+            closed = new RunRecord
+            {
+                TraceId = traceId,
+                SpanId = reader.GetString(0),
+                AgentId = agentId,
+                ProjectId = reader.GetString(1),
+                StartedUnixNano = reader.GetInt64(3),
+                EndedUnixNano = reader.GetInt64(4),
+                Status = status,
+                Error = error,
+                Input = reader.IsDBNull(5) ? null : reader.GetString(5),
+                Output = preview,
+                Metadata = reader.IsDBNull(6) ? null : reader.GetString(6),
+                LlmCalls = reader.GetInt64(7),
+                InputTokens = reader.GetInt64(8),
+                OutputTokens = reader.GetInt64(9),
+            };
+        }
+        InsertSpan(RunSpans.RootSpan(closed, agentName, closed.EndedUnixNano!.Value, status, error));
+        rollup.AddRun(agentId, closed.StartedUnixNano, closed.DurationNanos!.Value, status == RunStatus.Error);
         return WriteOutcome.Done(1, closed);
     }
 

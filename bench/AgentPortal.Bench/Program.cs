@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AgentPortal.Bench;
+using AgentPortal.Core.Agents;
+using AgentPortal.Core.Configuration;
+using AgentPortal.Core.Data;
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Core.Telemetry.ClickHouse;
+using AgentPortal.Core.Telemetry.Sqlite;
+using AgentPortal.Tests.Shared;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+// AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|append]
+var quick = args.Contains("--quick");
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+var results = new List<Figure>();
+var work = Path.Combine(Path.GetTempPath(), "agentportal-bench-" + Guid.NewGuid().ToString("N")[..8]);
+Directory.CreateDirectory(work);
+Console.WriteLine($"AgentPortal benchmarks on {Environment.ProcessorCount} cores, {(quick ? "quick" : "full")} run, {DateTime.UtcNow:u}");
+
+try
+{
+    if (only is null or "registry")
+    {
+        results.AddRange(await RegistryBench.RunAsync(work, quick ? 500 : 5_000));
+    }
+    if (only is null or "http")
+    {
+        results.AddRange(await HttpRunBench.RunAsync(work, quick ? 2_000 : 20_000));
+    }
+    if (only is null or "writer")
+    {
+        results.AddRange(await WriterRunBench.RunAsync(work, quick ? 2_000 : 20_000));
+    }
+    if (only is null or "append")
+    {
+        results.AddRange(await AppendBench.RunSqliteAsync(work, quick ? 20_000 : 200_000));
+        results.AddRange(await AppendBench.RunClickHouseAsync(quick ? 20_000 : 200_000));
+    }
+}
+finally
+{
+    SqliteConnection.ClearAllPools();
+    Directory.Delete(work, recursive: true);
+}
+
+Console.WriteLine();
+Console.WriteLine($"| {"measure",-62} | {"value",14} | {"target",-22} |");
+Console.WriteLine($"|{new string('-', 64)}|{new string('-', 16)}|{new string('-', 24)}|");
+foreach (var figure in results)
+{
+    Console.WriteLine($"| {figure.Name,-62} | {figure.Value,14} | {figure.Target,-22} |");
+}
+
+namespace AgentPortal.Bench
+{
+    internal sealed record Figure(string Name, string Value, string Target = "");
+
+    internal static class Stats
+    {
+        public static double Percentile(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+        public static string Ms(double value) => value.ToString("0.000", CultureInfo.InvariantCulture) + " ms";
+
+        public static string PerSecond(double value) => value.ToString("N0", CultureInfo.InvariantCulture) + " /s";
+    }
+
+    internal static class RegistryBench
+    {
+        public static async Task<List<Figure>> RunAsync(string work, int iterations)
+        {
+            var figures = new List<Figure>();
+            figures.AddRange(await MeasureAsync("SQLite", new StorageOptions(), Path.Combine(work, "registry"), iterations));
+            await using var postgres = await PostgresServer.StartAsync();
+            figures.AddRange(await MeasureAsync("PostgreSQL", new StorageOptions { Provider = "Postgres", ConnectionString = await postgres.CreateDatabaseAsync() }, work, iterations));
+            return figures;
+        }
+
+        private static async Task<List<Figure>> MeasureAsync(string label, StorageOptions storage, string folder, int iterations)
+        {
+            Directory.CreateDirectory(folder);
+            var contexts = new PortalDbContextFactory(Options.Create(storage), new PortalPaths(folder), NullLoggerFactory.Instance);
+            await using (var db = contexts.CreateDbContext())
+            {
+                await db.Database.MigrateAsync();
+            }
+            var request = new RegisterAgentRequest { Name = "bench-agent", Type = AgentType.Custom };
+            var cached = new AgentRegistry(contexts, new AgentCache(), TimeProvider.System, NullLogger<AgentRegistry>.Instance);
+            await cached.RegisterOrGetAsync(request, CancellationToken.None);
+
+            var warm = new List<double>(iterations);
+            var cold = new List<double>(iterations);
+            for (var i = 0; i < iterations; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await cached.RegisterOrGetAsync(request, CancellationToken.None);
+                warm.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+
+                // A new cache each time: the lookup goes to the database, as after a restart or on another replica.
+                var uncached = new AgentRegistry(contexts, new AgentCache(), TimeProvider.System, NullLogger<AgentRegistry>.Instance);
+                started = Stopwatch.GetTimestamp();
+                await uncached.RegisterOrGetAsync(request, CancellationToken.None);
+                cold.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            warm.Sort();
+            cold.Sort();
+            return
+            [
+                new($"register-or-get, cached ({label}) p50", Stats.Ms(Stats.Percentile(warm, 0.5))),
+                new($"register-or-get, cached ({label}) p99", Stats.Ms(Stats.Percentile(warm, 0.99)), "< 2 ms"),
+                new($"register-or-get, uncached ({label}) p50", Stats.Ms(Stats.Percentile(cold, 0.5))),
+                new($"register-or-get, uncached ({label}) p99", Stats.Ms(Stats.Percentile(cold, 0.99))),
+            ];
+        }
+    }
+
+    internal static class HttpRunBench
+    {
+        private const string Key = "ap_benchIngestKey0123456789abcdefXYZ";
+
+        public static async Task<List<Figure>> RunAsync(string work, int pairs)
+        {
+            await using var portal = new DashboardProcess();
+            portal.Environment["Storage__DataDirectory"] = Path.Combine(work, "http-data");
+            portal.Environment["Bootstrap__IngestApiKey"] = Key;
+            portal.Environment["Logging__LogLevel__Default"] = "Warning";
+            portal.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+            await portal.StartAsync();
+
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = portal.BaseAddress };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+            using var registered = JsonDocument.Parse(await (await http.PostAsJsonAsync("/agents/register", new { name = "bench-http", type = "custom" })).Content.ReadAsStringAsync());
+            var id = registered.RootElement.GetProperty("id").GetString();
+
+            var startBody = Encoding.UTF8.GetBytes("""{"input":"q"}""");
+            async Task PairAsync()
+            {
+                using var startContent = new ByteArrayContent(startBody);
+                startContent.Headers.ContentType = new("application/json");
+                using var start = await http.PostAsync($"/agents/{id}/trace/start", startContent);
+                start.EnsureSuccessStatusCode();
+                using var started = JsonDocument.Parse(await start.Content.ReadAsByteArrayAsync());
+                using var endContent = new ByteArrayContent(Encoding.UTF8.GetBytes($$"""{"trace_id":"{{started.RootElement.GetProperty("trace_id").GetString()}}","status":"ok"}"""));
+                endContent.Headers.ContentType = new("application/json");
+                using var end = await http.PostAsync($"/agents/{id}/trace/end", endContent);
+                end.EnsureSuccessStatusCode();
+            }
+
+            for (var i = 0; i < 200; i++)
+            {
+                await PairAsync();
+            }
+            var concurrency = int.Parse(Environment.GetEnvironmentVariable("BENCH_CLIENTS") ?? "128", CultureInfo.InvariantCulture);
+            var next = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+            {
+                while (Interlocked.Increment(ref next) <= pairs)
+                {
+                    await PairAsync();
+                }
+            }));
+            var seconds = clock.Elapsed.TotalSeconds;
+            using var stats = JsonDocument.Parse(await http.GetStringAsync($"/agents/{id}/stats"));
+            var stored = stats.RootElement.GetProperty("runs").GetInt64();
+            return
+            [
+                new($"trace start+end pairs over loopback HTTP ({concurrency} clients)", Stats.PerSecond(pairs / seconds), ">= 5,000 /s"),
+                new("  runs stored by those pairs (check)", stored.ToString(CultureInfo.InvariantCulture), $"{pairs + 200}"),
+            ];
+        }
+    }
+
+    /// <summary>The same start+end pairs without HTTP: what the store and writer alone can do.</summary>
+    internal static class WriterRunBench
+    {
+        public static async Task<List<Figure>> RunAsync(string work, int pairs)
+        {
+            await using var store = new SqliteTelemetryStore(Path.Combine(work, "runs.db"));
+            await store.InitializeAsync(CancellationToken.None);
+            var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions()), NullLogger<TelemetryWriter>.Instance);
+            await writer.StartAsync(CancellationToken.None);
+            var next = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+            {
+                while (Interlocked.Increment(ref next) <= pairs)
+                {
+                    var now = AgentRunService.ToUnixNano(DateTime.UtcNow);
+                    var traceId = AgentRunService.NewHexId(16);
+                    await writer.WriteAsync(new TelemetryWrite.StartRun(new RunStart { TraceId = traceId, SpanId = AgentRunService.NewHexId(8), AgentId = "a", AgentName = "a", ProjectId = "p", StartedUnixNano = now, Input = "q" }));
+                    await writer.WriteAsync(new TelemetryWrite.EndRun(new RunEnd { TraceId = traceId, AgentId = "a", EndedUnixNano = now + 1000, Status = RunStatus.Ok }));
+                }
+            }));
+            var perSecond = pairs / clock.Elapsed.TotalSeconds;
+            await writer.StopAsync(CancellationToken.None);
+            return [new("trace start+end pairs through the writer, no HTTP (SQLite, 64 callers)", Stats.PerSecond(perSecond))];
+        }
+    }
+
+    internal static class AppendBench
+    {
+        private const int SpansPerRequest = 100;
+        private const int Producers = 32;
+
+        public static async Task<List<Figure>> RunSqliteAsync(string work, int spans)
+        {
+            var rows = MakeSpans(spans);
+            await using var store = new SqliteTelemetryStore(Path.Combine(work, "append.db"));
+            await store.InitializeAsync(CancellationToken.None);
+            var throughput = await ThroughWriterAsync(store, rows);
+
+            await using var ceilingStore = new SqliteTelemetryStore(Path.Combine(work, "ceiling.db"));
+            await ceilingStore.InitializeAsync(CancellationToken.None);
+            var clock = Stopwatch.StartNew();
+            await ceilingStore.WriteBatchAsync([new TelemetryWrite.AppendSpans(MakeSpans(spans))], CancellationToken.None);
+            var ceiling = spans / clock.Elapsed.TotalSeconds;
+            return Figures("SQLite", throughput, ceiling);
+        }
+
+        public static async Task<List<Figure>> RunClickHouseAsync(int spans)
+        {
+            await using var server = await ClickHouseServer.StartAsync();
+            ClickHouseOptions Options(string database) => new() { Url = server.Url, Database = database, User = ClickHouseServer.User, Password = ClickHouseServer.Password };
+            using var store = new ClickHouseTelemetryStore(Options("bench_append"));
+            await store.InitializeAsync(CancellationToken.None);
+            var throughput = await ThroughWriterAsync(store, MakeSpans(spans));
+
+            using var ceilingStore = new ClickHouseTelemetryStore(Options("bench_ceiling"));
+            await ceilingStore.InitializeAsync(CancellationToken.None);
+            var clock = Stopwatch.StartNew();
+            await ceilingStore.WriteBatchAsync([new TelemetryWrite.AppendSpans(MakeSpans(spans))], CancellationToken.None);
+            var ceiling = spans / clock.Elapsed.TotalSeconds;
+            return Figures("ClickHouse", throughput, ceiling);
+        }
+
+        private static List<Figure> Figures(string label, double throughput, double ceiling) =>
+        [
+            new($"span append through the writer ({label}, {Producers} producers x {SpansPerRequest})", Stats.PerSecond(throughput)),
+            new($"span append raw ceiling ({label}, one batch of the same rows)", Stats.PerSecond(ceiling)),
+            new($"  append / ceiling ({label})", (throughput / ceiling).ToString("P0", CultureInfo.InvariantCulture), ">= 50%"),
+        ];
+
+        private static async Task<double> ThroughWriterAsync(ITelemetryStore store, List<SpanRecord> rows)
+        {
+            var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions { WriteQueueCapacity = 100_000, MaxBatchSize = 2_000 }), NullLogger<TelemetryWriter>.Instance);
+            await writer.StartAsync(CancellationToken.None);
+            var chunks = rows.Chunk(SpansPerRequest).ToList();
+            var next = -1;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, Producers).Select(async _ =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < chunks.Count)
+                {
+                    await writer.WriteAsync(new TelemetryWrite.AppendSpans(chunks[index]));
+                }
+            }));
+            var perSecond = rows.Count / clock.Elapsed.TotalSeconds;
+            await writer.StopAsync(CancellationToken.None);
+            return perSecond;
+        }
+
+        private static List<SpanRecord> MakeSpans(int count)
+        {
+            var start = AgentRunService.ToUnixNano(DateTime.UtcNow.AddMinutes(-5));
+            var spans = new List<SpanRecord>(count);
+            for (var i = 0; i < count; i++)
+            {
+                spans.Add(new SpanRecord
+                {
+                    TraceId = AgentRunService.NewHexId(16),
+                    SpanId = AgentRunService.NewHexId(8),
+                    Name = "chat gpt-4o-mini",
+                    Kind = SpanKindCode.Client,
+                    AgentId = "bench-agent-" + (i % 20),
+                    StartTimeUnixNano = start + i,
+                    DurationNanos = 350_000_000,
+                    Status = SpanStatusCode.Ok,
+                    Operation = "chat",
+                    Provider = "openai",
+                    RequestModel = "gpt-4o-mini",
+                    ResponseModel = "gpt-4o-mini",
+                    InputTokens = 120,
+                    OutputTokens = 40,
+                    Attributes = [new("gen_ai.operation.name", "chat"), new("metadata.agent_id", "bench-agent-" + (i % 20)), new("http.url", "http://litellm:4000/v1/chat/completions")],
+                    ResourceAttributes = [new("service.name", "litellm")],
+                });
+            }
+            return spans;
+        }
+    }
+}
