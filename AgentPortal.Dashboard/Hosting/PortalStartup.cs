@@ -2,9 +2,9 @@ using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Security;
 using AgentPortal.Core.Telemetry;
-using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 
 namespace AgentPortal.Dashboard.Hosting;
 
