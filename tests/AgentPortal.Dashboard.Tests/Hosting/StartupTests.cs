@@ -60,4 +60,61 @@ public class StartupTests
         using var entry = System.Text.Json.JsonDocument.Parse(created);
         Assert.Equal("admin@agentportal.local", entry.RootElement.GetProperty("State").GetProperty("Email").GetString());
     }
+
+    [Fact]
+    public async Task ApiKeyCreateCommand_PrintsOnlyTheKeyOnItsLastLine_AndTheKeyWorks()
+    {
+        await using var portal = new DashboardProcess();
+        var create = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "AgentPortal.Dashboard.dll"),
+                "apikey", "create", "--project", "team-cli", "--scopes", "ingest,read",
+                $"--Storage:DataDirectory={portal.DataDirectory}",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = portal.Root,
+        };
+        using (var process = Process.Start(create)!)
+        {
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.Equal(0, process.ExitCode);
+            var key = output.TrimEnd().Split('\n')[^1];
+            Assert.Matches("^ap_[A-Za-z0-9]{40}$", key);
+
+            await portal.StartAsync();
+            using var client = new HttpClient { BaseAddress = portal.BaseAddress };
+            client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            var registered = await client.PostAsync("/agents/register", new StringContent("""{"name":"cli-agent","type":"custom"}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.Created, registered.StatusCode);
+            Assert.Contains("\"project_id\":\"team-cli\"", await registered.Content.ReadAsStringAsync());
+            Assert.DoesNotContain(key, portal.Output);
+        }
+    }
+
+    [Fact]
+    public async Task ApiKeyCreateCommand_WithBadScopes_ExplainsAndExitsNonZero()
+    {
+        var create = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "AgentPortal.Dashboard.dll"),
+                "apikey", "create", "--project", "p", "--scopes", "write",
+                $"--Storage:DataDirectory={Path.Combine(Path.GetTempPath(), "agentportal-tests", Guid.NewGuid().ToString("N"))}",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(create)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--scopes 'write' is not valid", error);
+        Assert.Contains("ingest, read", error);
+    }
 }

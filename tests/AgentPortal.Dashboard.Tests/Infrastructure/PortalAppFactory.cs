@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Data.Sqlite;
 
 namespace AgentPortal.Dashboard.Tests.Infrastructure;
@@ -12,6 +14,7 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
     public const string IngestKey = "ap_testIngestKey0123456789abcdefXYZ";
 
     private readonly Dictionary<string, string?> _settings = [];
+    private Action<IServiceCollection>? _services;
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentportal-tests", Guid.NewGuid().ToString("N"));
 
@@ -26,6 +29,17 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
+    }
+
+    /// <summary>Replaces services after the app registered its own, set before the first client is created.</summary>
+    public PortalAppFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services = configure;
+        return this;
     }
 
     /// <summary>Extra configuration, set before the first client is created.</summary>
