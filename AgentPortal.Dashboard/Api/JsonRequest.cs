@@ -20,7 +20,7 @@ public sealed class RequestBodyException(int statusCode, string title, string me
 public sealed class JsonRequest : IDisposable
 {
     private readonly JsonDocument _document;
-    private readonly Dictionary<string, List<string>> _errors = [];
+    private readonly FieldErrors _errors = new();
 
     private JsonRequest(JsonDocument document) => _document = document;
 
@@ -171,22 +171,9 @@ public sealed class JsonRequest : IDisposable
         return value;
     }
 
-    public void Error(string field, string problem)
-    {
-        if (!_errors.TryGetValue(field, out var list))
-        {
-            _errors[field] = list = [];
-        }
-        list.Add(problem);
-    }
+    public void Error(string field, string problem) => _errors.Add(field, problem);
 
-    public void ThrowIfInvalid()
-    {
-        if (_errors.Count > 0)
-        {
-            throw new ValidationFailedException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
-        }
-    }
+    public void ThrowIfInvalid() => _errors.ThrowIfAny();
 
     public void Dispose() => _document.Dispose();
 
@@ -204,7 +191,7 @@ public sealed class JsonRequest : IDisposable
 /// <summary>Query-string values for the read endpoints, validated the same way.</summary>
 public sealed class QueryReader(IQueryCollection query)
 {
-    private readonly Dictionary<string, List<string>> _errors = [];
+    private readonly FieldErrors _errors = new();
 
     public string? String(string name, int maxLength = 255)
     {
@@ -266,16 +253,26 @@ public sealed class QueryReader(IQueryCollection query)
         return value;
     }
 
-    public void Error(string name, string problem)
+    public void Error(string name, string problem) => _errors.Add(name, problem);
+
+    public void ThrowIfInvalid() => _errors.ThrowIfAny();
+}
+
+/// <summary>Problems collected by field name, reported together as one 400.</summary>
+public sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = [];
+
+    public void Add(string field, string problem)
     {
-        if (!_errors.TryGetValue(name, out var list))
+        if (!_errors.TryGetValue(field, out var list))
         {
-            _errors[name] = list = [];
+            _errors[field] = list = [];
         }
         list.Add(problem);
     }
 
-    public void ThrowIfInvalid()
+    public void ThrowIfAny()
     {
         if (_errors.Count > 0)
         {

@@ -57,19 +57,7 @@ public class AuthenticationTests
         var client = factory.CreateClientWithoutRedirects();
         var cookies = new CookieJar();
 
-        var form = await cookies.SendAsync(client, new HttpRequestMessage(HttpMethod.Get, "/account/login"));
-        var token = CookieJar.ReadAntiforgeryToken(await form.Content.ReadAsStringAsync());
-        var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["_handler"] = "login",
-                ["__RequestVerificationToken"] = token,
-                ["Input.Email"] = PortalAppFactory.AdminEmail,
-                ["Input.Password"] = PortalAppFactory.AdminPassword,
-            }),
-        };
-        var signedIn = await cookies.SendAsync(client, post);
+        var signedIn = await SignInAsync(client, cookies, PortalAppFactory.AdminPassword);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
 
         var overview = await cookies.SendAsync(client, new HttpRequestMessage(HttpMethod.Get, "/"));
@@ -82,23 +70,26 @@ public class AuthenticationTests
     {
         using var factory = new PortalAppFactory();
         var client = factory.CreateClientWithoutRedirects();
-        var cookies = new CookieJar();
 
+        var response = await SignInAsync(client, new CookieJar(), "not-the-password");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(AgentPortal.Dashboard.Components.UiText.Login.Failed, System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+    }
+
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, CookieJar cookies, string password)
+    {
         var form = await cookies.SendAsync(client, new HttpRequestMessage(HttpMethod.Get, "/account/login"));
         var token = CookieJar.ReadAntiforgeryToken(await form.Content.ReadAsStringAsync());
-        var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        return await cookies.SendAsync(client, new HttpRequestMessage(HttpMethod.Post, "/account/login")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["_handler"] = "login",
                 ["__RequestVerificationToken"] = token,
                 ["Input.Email"] = PortalAppFactory.AdminEmail,
-                ["Input.Password"] = "not-the-password",
+                ["Input.Password"] = password,
             }),
-        };
-        var response = await cookies.SendAsync(client, post);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains(AgentPortal.Dashboard.Components.UiText.Login.Failed, System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+        });
     }
 }
