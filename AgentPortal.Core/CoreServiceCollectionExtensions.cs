@@ -64,6 +64,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RunTimeoutJob>();
         services.AddHostedService(provider => provider.GetRequiredService<RunTimeoutJob>());
         services.AddSingleton<AgentRunService>();
+        services.AddSingleton<Otlp.OtlpTraceService>();
 
         services.AddSingleton<DependencyChecker>();
         services.AddSingleton<IDependencyCheck, PortalDatabaseCheck>();

@@ -1,5 +1,11 @@
 namespace AgentPortal.Core.Agents;
 
+public static class RegistrationSources
+{
+    public const string Api = "api";
+    public const string Telemetry = "telemetry";
+}
+
 /// <summary>
 /// A registered agent, as the seed's <c>agents</c> table: unique by (name, project). Times are UTC.
 /// </summary>
@@ -29,6 +35,9 @@ public sealed class Agent
     public DateTime CreatedAt { get; init; }
 
     public DateTime? LastUsedAt { get; set; }
+
+    /// <summary>How the agent came to be registered: <c>api</c> (it registered itself or was registered) or <c>telemetry</c> (discovered in spans).</summary>
+    public string RegisteredVia { get; init; } = RegistrationSources.Api;
 
     public Agent Copy() => (Agent)MemberwiseClone();
 }

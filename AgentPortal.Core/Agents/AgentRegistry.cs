@@ -54,6 +54,7 @@ public sealed partial class AgentRegistry(
                 ProjectId = request.ProjectId,
                 ExternalId = request.ExternalId,
                 Config = request.Config,
+                RegisteredVia = request.RegisteredVia,
                 CreatedAt = time.GetUtcNow().UtcDateTime,
             };
             db.Agents.Add(agent);

@@ -14,6 +14,8 @@ public sealed class RegisterAgentRequest
 
     /// <summary>A JSON object, already validated as one.</summary>
     public string? Config { get; init; }
+
+    public string RegisteredVia { get; init; } = RegistrationSources.Api;
 }
 
 public sealed record RegisterAgentResult(Agent Agent, bool Created);

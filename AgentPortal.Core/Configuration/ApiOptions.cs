@@ -10,6 +10,9 @@ public sealed class ApiOptions
     /// <summary>Largest JSON body accepted by the registry and run endpoints; larger ones get 413.</summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Largest OTLP/HTTP export accepted, measured after gzip decompression; larger ones get 413.</summary>
+    public int OtlpMaxBodyBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>A second header that may carry the API key besides Authorization: Bearer.</summary>
     public string ApiKeyHeader { get; set; } = "x-api-key";
 }
@@ -22,6 +25,10 @@ public sealed class ValidateApiOptions : IValidateOptions<ApiOptions>
         if (options.MaxBodyBytes is < 1024 or > 256 * 1024 * 1024)
         {
             problems.Add("Api:MaxBodyBytes", $"{options.MaxBodyBytes} is out of range.", "1024 to 268435456 bytes", "1048576");
+        }
+        if (options.OtlpMaxBodyBytes is < 1024 or > 1024 * 1024 * 1024)
+        {
+            problems.Add("Api:OtlpMaxBodyBytes", $"{options.OtlpMaxBodyBytes} is out of range.", "1024 to 1073741824 bytes", "67108864");
         }
         if (string.IsNullOrWhiteSpace(options.ApiKeyHeader) || !options.ApiKeyHeader.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {

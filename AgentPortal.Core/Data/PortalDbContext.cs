@@ -34,6 +34,7 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
             agent.Property(a => a.Status).HasColumnName("status").HasMaxLength(16).HasConversion(s => s.ToWire(), s => ParseStatus(s));
             agent.Property(a => a.CreatedAt).HasColumnName("created_at");
             agent.Property(a => a.LastUsedAt).HasColumnName("last_used_at");
+            agent.Property(a => a.RegisteredVia).HasColumnName("registered_via").HasMaxLength(16).HasDefaultValue(RegistrationSources.Api);
             agent.HasIndex(a => new { a.Name, a.ProjectId }).IsUnique().HasDatabaseName("ux_agents_name_project");
             agent.HasIndex(a => a.ExternalId).HasDatabaseName("idx_external");
             agent.HasIndex(a => a.LastUsedAt).HasDatabaseName("idx_agents_last_used");

@@ -16,12 +16,13 @@ public sealed record AgentReply(
     bool MonitoringEnabled,
     string Status,
     DateTime CreatedAt,
-    DateTime? LastUsedAt)
+    DateTime? LastUsedAt,
+    string RegisteredVia)
 {
     public static AgentReply From(Agent agent) => new(
         agent.Id, agent.Name, agent.Type.ToWire(), agent.ProjectId, agent.ExternalId,
         agent.Config is null ? null : JsonDocument.Parse(agent.Config).RootElement.Clone(),
-        agent.MonitoringEnabled, agent.Status.ToWire(), Utc(agent.CreatedAt), agent.LastUsedAt is { } used ? Utc(used) : null);
+        agent.MonitoringEnabled, agent.Status.ToWire(), Utc(agent.CreatedAt), agent.LastUsedAt is { } used ? Utc(used) : null, agent.RegisteredVia);
 
     private static DateTime Utc(DateTime time) => DateTime.SpecifyKind(time, DateTimeKind.Utc);
 }

@@ -110,6 +110,7 @@ public static class DashboardServiceExtensions
         app.MapHealthApi();
         app.MapAccountApi();
         app.MapAgentsApi();
+        app.MapOtlpApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

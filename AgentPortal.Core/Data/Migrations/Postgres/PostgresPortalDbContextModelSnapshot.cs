@@ -66,6 +66,14 @@ namespace AgentPortal.Core.Data.Migrations.Postgres
                         .HasDefaultValue("default-project")
                         .HasColumnName("project_id");
 
+                    b.Property<string>("RegisteredVia")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("api")
+                        .HasColumnName("registered_via");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)

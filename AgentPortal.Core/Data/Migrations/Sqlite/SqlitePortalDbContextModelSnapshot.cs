@@ -61,6 +61,14 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                         .HasDefaultValue("default-project")
                         .HasColumnName("project_id");
 
+                    b.Property<string>("RegisteredVia")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("api")
+                        .HasColumnName("registered_via");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)

@@ -1,0 +1,355 @@
+using AgentPortal.Core.Agents;
+using AgentPortal.Core.Otlp.Proto.Collector;
+using AgentPortal.Core.Otlp.Proto.Common;
+using AgentPortal.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+using ProtoSpan = AgentPortal.Core.Otlp.Proto.Trace.Span;
+
+namespace AgentPortal.Core.Otlp;
+
+/// <summary>What one export did: how many spans were kept, and why the others were not.</summary>
+public sealed class OtlpExportResult
+{
+    private const int MaxReasons = 5;
+    private readonly List<string> _reasons = [];
+
+    public int Accepted { get; internal set; }
+
+    public int Rejected { get; private set; }
+
+    public string ErrorMessage => Rejected == 0
+        ? ""
+        : string.Join("; ", _reasons) + (Rejected > _reasons.Count ? $"; and {Rejected - _reasons.Count} more rejected spans" : "");
+
+    internal void Reject(string reason)
+    {
+        Rejected++;
+        if (_reasons.Count < MaxReasons)
+        {
+            _reasons.Add(reason);
+        }
+    }
+}
+
+/// <summary>
+/// Transport-neutral OTLP trace ingestion: validates each span, maps OpenTelemetry GenAI and LiteLLM
+/// attributes, links LLM calls to their agent run and agent (auto-registering agents first seen in
+/// spans), and commits the valid spans through the <see cref="TelemetryWriter"/>. Invalid spans are
+/// counted and explained; valid spans of the same request are kept.
+/// </summary>
+public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetryStore store, TelemetryWriter writer, ILogger<OtlpTraceService> logger)
+{
+    public const int MaxAttributeValueLength = 64 * 1024;
+    public const int MaxAttributesPerSpan = 1_000;
+    public const int MaxNameLength = 1_024;
+
+    public async Task<OtlpExportResult> ExportAsync(ExportTraceServiceRequest request, string projectId, CancellationToken cancellationToken)
+    {
+        var result = new OtlpExportResult();
+        var mapped = new List<MappedSpan>();
+        foreach (var resourceSpans in request.ResourceSpans)
+        {
+            var resource = ToPairs(resourceSpans.Resource?.Attributes);
+            var serviceName = resource.FirstOrDefault(a => a.Key == "service.name").Value;
+            foreach (var scopeSpans in resourceSpans.ScopeSpans)
+            {
+                foreach (var span in scopeSpans.Spans)
+                {
+                    if (Validate(span) is { } reason)
+                    {
+                        result.Reject(reason);
+                        continue;
+                    }
+                    mapped.Add(Map(span, resource, serviceName));
+                }
+            }
+        }
+
+        await LinkToRunsAsync(mapped, cancellationToken);
+        await ResolveAgentsAsync(mapped, projectId, cancellationToken);
+
+        if (mapped.Count > 0)
+        {
+            var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans([.. mapped.Select(m => m.ToRecord(projectId))]), cancellationToken);
+            LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
+        }
+        result.Accepted = mapped.Count;
+        return result;
+    }
+
+    private static string? Validate(ProtoSpan span)
+    {
+        if (span.TraceId.Length != 16 || span.TraceId.Span.IndexOfAnyExcept((byte)0) < 0)
+        {
+            return $"span '{Truncate(span.Name)}': trace_id must be 16 bytes (32 hex characters) and not all zeros";
+        }
+        var spanId = Convert.ToHexStringLower(span.TraceId.Span);
+        if (span.SpanId.Length != 8 || span.SpanId.Span.IndexOfAnyExcept((byte)0) < 0)
+        {
+            return $"span '{Truncate(span.Name)}' in trace {spanId}: span_id must be 8 bytes (16 hex characters) and not all zeros";
+        }
+        if (span.ParentSpanId.Length is not (0 or 8))
+        {
+            return $"span '{Truncate(span.Name)}' in trace {spanId}: parent_span_id must be empty or 8 bytes";
+        }
+        if (span.Name.Length > MaxNameLength)
+        {
+            return $"span in trace {spanId}: name is longer than {MaxNameLength} characters";
+        }
+        if (span.EndTimeUnixNano < span.StartTimeUnixNano)
+        {
+            return $"span '{Truncate(span.Name)}' in trace {spanId}: end_time_unix_nano is before start_time_unix_nano";
+        }
+        if (span.Attributes.Count > MaxAttributesPerSpan)
+        {
+            return $"span '{Truncate(span.Name)}' in trace {spanId}: more than {MaxAttributesPerSpan} attributes";
+        }
+        foreach (var attribute in span.Attributes)
+        {
+            if (OtlpAttributes.ToText(attribute.Value).Length > MaxAttributeValueLength)
+            {
+                return $"span '{Truncate(span.Name)}' in trace {spanId}: attribute '{Truncate(attribute.Key)}' is larger than {MaxAttributeValueLength} characters";
+            }
+        }
+        return null;
+    }
+
+    private static MappedSpan Map(ProtoSpan span, List<KeyValuePair<string, string>> resource, string? serviceName)
+    {
+        var attributes = ToPairs(span.Attributes);
+        string? Get(string key)
+        {
+            for (var i = attributes.Count - 1; i >= 0; i--)
+            {
+                if (attributes[i].Key == key)
+                {
+                    return attributes[i].Value;
+                }
+            }
+            return null;
+        }
+        long? Number(params string[] keys)
+        {
+            foreach (var key in keys)
+            {
+                if (Get(key) is { } text && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 0)
+                {
+                    return value;
+                }
+            }
+            return null;
+        }
+
+        var requester = Get("metadata.requester_metadata");
+        var errorType = Get("error.type");
+        var status = span.Status?.Code switch
+        {
+            Proto.Trace.Status.Types.StatusCode.Ok => SpanStatusCode.Ok,
+            Proto.Trace.Status.Types.StatusCode.Error => SpanStatusCode.Error,
+            _ => errorType is not null ? SpanStatusCode.Error : SpanStatusCode.Unset,
+        };
+        return new MappedSpan
+        {
+            TraceId = Convert.ToHexStringLower(span.TraceId.Span),
+            SpanId = Convert.ToHexStringLower(span.SpanId.Span),
+            ParentSpanId = span.ParentSpanId.Length == 8 ? Convert.ToHexStringLower(span.ParentSpanId.Span) : null,
+            Name = span.Name,
+            Kind = (SpanKindCode)(int)span.Kind,
+            ServiceName = serviceName,
+            StartTimeUnixNano = (long)Math.Min(span.StartTimeUnixNano, long.MaxValue),
+            DurationNanos = (long)Math.Min(span.EndTimeUnixNano - span.StartTimeUnixNano, long.MaxValue),
+            Status = status,
+            StatusMessage = string.IsNullOrEmpty(span.Status?.Message) ? errorType : span.Status.Message,
+            Operation = Get("gen_ai.operation.name"),
+            Provider = Get("gen_ai.provider.name") ?? Get("gen_ai.system"),
+            RequestModel = Get("gen_ai.request.model"),
+            ResponseModel = Get("gen_ai.response.model"),
+            InputTokens = Number("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
+            OutputTokens = Number("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
+            CachedInputTokens = Number("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.prompt_tokens_details.cached_tokens"),
+            // Agent linkage, first match wins (DESIGN.md).
+            AgentKey = Get("gen_ai.agent.id") ?? Get("metadata.agent_id") ?? RequesterMetadata.Find(requester, "agent_id"),
+            AgentName = Get("gen_ai.agent.name") ?? Get("metadata.agent_name") ?? RequesterMetadata.Find(requester, "agent_name"),
+            AgentType = Get("metadata.agent_type") ?? RequesterMetadata.Find(requester, "agent_type"),
+            ParentTraceId = Get("metadata.parent_trace_id") ?? RequesterMetadata.Find(requester, "parent_trace_id"),
+            Attributes = attributes,
+            ResourceAttributes = resource,
+            Events = [.. span.Events.Select(e => new SpanEvent(e.Name, (long)Math.Min(e.TimeUnixNano, long.MaxValue), ToPairs(e.Attributes)))],
+        };
+    }
+
+    /// <summary>
+    /// An LLM call made during an agent run carries the run's trace id as metadata.parent_trace_id
+    /// (LiteLLM starts its own trace). Its spans move under the run: same trace, and the call's root
+    /// spans become children of the run's root span. The original trace id is kept as an attribute.
+    /// </summary>
+    private async Task LinkToRunsAsync(List<MappedSpan> spans, CancellationToken cancellationToken)
+    {
+        var moves = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var span in spans)
+        {
+            if (span.ParentTraceId is { } parent && AgentRunService.IsHexId(parent.ToLowerInvariant(), 32) && parent.ToLowerInvariant() != span.TraceId)
+            {
+                moves.TryAdd(span.TraceId, parent.ToLowerInvariant());
+            }
+        }
+        if (moves.Count == 0)
+        {
+            return;
+        }
+
+        var runRoots = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var runTrace in moves.Values.Distinct())
+        {
+            runRoots[runTrace] = (await store.GetRunAsync(runTrace, cancellationToken))?.SpanId;
+        }
+        var spanIdsByTrace = spans.GroupBy(s => s.TraceId).ToDictionary(g => g.Key, g => g.Select(s => s.SpanId).ToHashSet());
+        foreach (var span in spans)
+        {
+            if (!moves.TryGetValue(span.TraceId, out var runTrace))
+            {
+                continue;
+            }
+            var isRootOfItsTrace = span.ParentSpanId is null || !spanIdsByTrace[span.TraceId].Contains(span.ParentSpanId);
+            span.Attributes.Add(new("agentportal.original_trace_id", span.TraceId));
+            span.TraceId = runTrace;
+            if (isRootOfItsTrace && runRoots[runTrace] is { } rootSpanId)
+            {
+                span.ParentSpanId = rootSpanId;
+            }
+        }
+    }
+
+    private async Task ResolveAgentsAsync(List<MappedSpan> spans, string projectId, CancellationToken cancellationToken)
+    {
+        var resolved = new Dictionary<(string? Key, string? Name), string?>();
+        foreach (var span in spans)
+        {
+            if (span.AgentKey is null && span.AgentName is null)
+            {
+                continue;
+            }
+            var key = (span.AgentKey, span.AgentName);
+            if (!resolved.TryGetValue(key, out var agentId))
+            {
+                agentId = await ResolveAgentAsync(span, projectId, cancellationToken);
+                resolved[key] = agentId;
+            }
+            span.AgentId = agentId;
+        }
+    }
+
+    private async Task<string?> ResolveAgentAsync(MappedSpan span, string projectId, CancellationToken cancellationToken)
+    {
+        if (span.AgentKey is { } agentKey)
+        {
+            if (Guid.TryParse(agentKey, out _) && await registry.GetAsync(agentKey, cancellationToken) is { } byId && byId.ProjectId == projectId)
+            {
+                return byId.Id;
+            }
+            if (await registry.GetByExternalIdAsync(projectId, agentKey, cancellationToken) is { } byExternal)
+            {
+                return byExternal.Id;
+            }
+        }
+
+        var name = (span.AgentName ?? span.AgentKey)!;
+        if (name.Length > Agent.MaxNameLength)
+        {
+            return null;
+        }
+        var type = AgentEnums.TryParseType(span.AgentType, out var given) ? given : GuessType(span.ServiceName);
+        var registered = await registry.RegisterOrGetAsync(new RegisterAgentRequest
+        {
+            Name = name,
+            Type = type,
+            ProjectId = projectId,
+            ExternalId = span.AgentKey is { } external && external != name && external.Length <= 255 ? external : null,
+            RegisteredVia = RegistrationSources.Telemetry,
+        }, cancellationToken);
+        if (registered.Created)
+        {
+            LogDiscovered(registered.Agent.Id, name, projectId);
+        }
+        return registered.Agent.Id;
+    }
+
+    private static AgentType GuessType(string? serviceName)
+    {
+        var service = serviceName?.ToLowerInvariant() ?? "";
+        foreach (var type in new[] { AgentType.Vanna, AgentType.Langflow, AgentType.Flowise, AgentType.Autogen })
+        {
+            if (service.Contains(type.ToWire(), StringComparison.Ordinal))
+            {
+                return type;
+            }
+        }
+        return AgentType.Custom;
+    }
+
+    private static List<KeyValuePair<string, string>> ToPairs(IEnumerable<KeyValue>? attributes) =>
+        attributes is null ? [] : [.. attributes.Select(a => new KeyValuePair<string, string>(a.Key, OtlpAttributes.ToText(a.Value)))];
+
+    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
+
+    private sealed class MappedSpan
+    {
+        public required string TraceId { get; set; }
+        public required string SpanId { get; init; }
+        public string? ParentSpanId { get; set; }
+        public required string Name { get; init; }
+        public SpanKindCode Kind { get; init; }
+        public string? ServiceName { get; init; }
+        public long StartTimeUnixNano { get; init; }
+        public long DurationNanos { get; init; }
+        public SpanStatusCode Status { get; init; }
+        public string? StatusMessage { get; init; }
+        public string? Operation { get; init; }
+        public string? Provider { get; init; }
+        public string? RequestModel { get; init; }
+        public string? ResponseModel { get; init; }
+        public long? InputTokens { get; init; }
+        public long? OutputTokens { get; init; }
+        public long? CachedInputTokens { get; init; }
+        public string? AgentKey { get; init; }
+        public string? AgentName { get; init; }
+        public string? AgentType { get; init; }
+        public string? ParentTraceId { get; init; }
+        public string? AgentId { get; set; }
+        public required List<KeyValuePair<string, string>> Attributes { get; init; }
+        public required List<KeyValuePair<string, string>> ResourceAttributes { get; init; }
+        public required IReadOnlyList<SpanEvent> Events { get; init; }
+
+        public SpanRecord ToRecord(string projectId) => new()
+        {
+            TraceId = TraceId,
+            SpanId = SpanId,
+            ParentSpanId = ParentSpanId,
+            Name = Name,
+            Kind = Kind,
+            ServiceName = ServiceName,
+            AgentId = AgentId,
+            ProjectId = AgentId is null ? null : projectId,
+            StartTimeUnixNano = StartTimeUnixNano,
+            DurationNanos = DurationNanos,
+            Status = Status,
+            StatusMessage = StatusMessage,
+            Operation = Operation,
+            Provider = Provider,
+            RequestModel = RequestModel,
+            ResponseModel = ResponseModel,
+            InputTokens = InputTokens,
+            OutputTokens = OutputTokens,
+            CachedInputTokens = CachedInputTokens,
+            Attributes = Attributes,
+            ResourceAttributes = ResourceAttributes,
+            Events = Events,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "OTLP export for project {ProjectId}: {Accepted} spans accepted ({New} new), {Rejected} rejected")]
+    private partial void LogAccepted(int accepted, int @new, int rejected, string projectId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered agent {AgentId} '{AgentName}' in project {ProjectId}, discovered in telemetry")]
+    private partial void LogDiscovered(string agentId, string agentName, string projectId);
+}

@@ -1,0 +1,103 @@
+using System.IO.Compression;
+using System.Security.Claims;
+using AgentPortal.Core.Agents;
+using AgentPortal.Core.Configuration;
+using AgentPortal.Core.Otlp;
+using AgentPortal.Core.Otlp.Proto.Collector;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace AgentPortal.Dashboard.Api;
+
+/// <summary>OTLP/HTTP trace receiver: protobuf or JSON, optionally gzip, answered in the request's encoding.</summary>
+public static class OtlpApi
+{
+    public const string ProtobufContentType = "application/x-protobuf";
+    public const string JsonContentType = "application/json";
+
+    public static IEndpointRouteBuilder MapOtlpApi(this IEndpointRouteBuilder app)
+    {
+        app.MapMachineApi("/v1").MapPost("/traces", ExportAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
+        return app;
+    }
+
+    internal static async Task<IResult> ExportAsync(
+        HttpRequest request, ClaimsPrincipal user, OtlpTraceService otlp, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        var isProtobuf = mediaType is ProtobufContentType or "application/protobuf";
+        if (!isProtobuf && mediaType != JsonContentType)
+        {
+            throw new RequestBodyException(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
+                $"OTLP/HTTP accepts '{ProtobufContentType}' or '{JsonContentType}'; the request was '{request.ContentType ?? "(none)"}'.");
+        }
+
+        var body = await ReadBodyAsync(request, api.Value.OtlpMaxBodyBytes, cancellationToken);
+        if (body.Length == 0)
+        {
+            throw new RequestBodyException(StatusCodes.Status400BadRequest, "Empty export", "The body is empty; send an ExportTraceServiceRequest.");
+        }
+
+        ExportTraceServiceRequest export;
+        try
+        {
+            export = isProtobuf ? ExportTraceServiceRequest.Parser.ParseFrom(body.Span) : OtlpJson.Parse(body);
+        }
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or System.Text.Json.JsonException or InvalidJsonException)
+        {
+            throw new RequestBodyException(StatusCodes.Status400BadRequest, "Malformed OTLP export",
+                $"The body is not a valid {(isProtobuf ? "protobuf" : "OTLP/JSON")} ExportTraceServiceRequest: {ex.Message}");
+        }
+
+        var result = await otlp.ExportAsync(export, user.CallerProject() ?? Agent.DefaultProject, cancellationToken);
+        if (result.Accepted == 0 && result.Rejected > 0)
+        {
+            throw new RequestBodyException(StatusCodes.Status400BadRequest, "No valid spans", $"All {result.Rejected} spans were rejected: {result.ErrorMessage}");
+        }
+
+        var response = new ExportTraceServiceResponse();
+        if (result.Rejected > 0)
+        {
+            response.PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = result.Rejected, ErrorMessage = result.ErrorMessage };
+        }
+        return isProtobuf
+            ? Results.Bytes(response.ToByteArray(), ProtobufContentType)
+            : Results.Text(OtlpJson.Format(response), JsonContentType);
+    }
+
+    /// <summary>Reads the body, inflating gzip, and stops at the limit so a small compressed body cannot expand without bound.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        var encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
+        Stream source = encoding switch
+        {
+            "" or "identity" => request.Body,
+            "gzip" => new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
+            _ => throw new RequestBodyException(StatusCodes.Status415UnsupportedMediaType, "Unsupported content encoding",
+                $"Content-Encoding '{encoding}' is not supported; send the body plain or gzip-compressed."),
+        };
+        await using (source.ConfigureAwait(false))
+        {
+            var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            try
+            {
+                int read;
+                while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+                {
+                    if (buffer.Length + read > maxBytes)
+                    {
+                        throw new RequestBodyException(StatusCodes.Status413PayloadTooLarge, "Export too large",
+                            $"The export is larger than {maxBytes:N0} bytes after decompression (Api:OtlpMaxBodyBytes). Send smaller batches.");
+                    }
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new RequestBodyException(StatusCodes.Status400BadRequest, "Malformed gzip", $"The body is not valid gzip: {ex.Message}");
+            }
+            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        }
+    }
+}
