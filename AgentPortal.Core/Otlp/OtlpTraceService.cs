@@ -60,7 +60,13 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
                         result.Reject(reason);
                         continue;
                     }
-                    mapped.Add(Map(span, resource, serviceName));
+                    var item = Map(span, resource, serviceName);
+                    if (ValidateAttributes(item) is { } attributeReason)
+                    {
+                        result.Reject(attributeReason);
+                        continue;
+                    }
+                    mapped.Add(item);
                 }
             }
         }
@@ -70,7 +76,12 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
 
         if (mapped.Count > 0)
         {
-            var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans([.. mapped.Select(m => m.ToRecord(projectId))]), cancellationToken);
+            var records = mapped.Select(m => m.ToRecord(projectId)).ToList();
+            foreach (var record in records)
+            {
+                record.PrepareForStorage();
+            }
+            var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records), cancellationToken);
             LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
         }
         result.Accepted = mapped.Count;
@@ -83,32 +94,38 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         {
             return $"span '{Truncate(span.Name)}': trace_id must be 16 bytes (32 hex characters) and not all zeros";
         }
-        var spanId = Convert.ToHexStringLower(span.TraceId.Span);
+        var traceId = Convert.ToHexStringLower(span.TraceId.Span);
         if (span.SpanId.Length != 8 || span.SpanId.Span.IndexOfAnyExcept((byte)0) < 0)
         {
-            return $"span '{Truncate(span.Name)}' in trace {spanId}: span_id must be 8 bytes (16 hex characters) and not all zeros";
+            return $"span '{Truncate(span.Name)}' in trace {traceId}: span_id must be 8 bytes (16 hex characters) and not all zeros";
         }
         if (span.ParentSpanId.Length is not (0 or 8))
         {
-            return $"span '{Truncate(span.Name)}' in trace {spanId}: parent_span_id must be empty or 8 bytes";
+            return $"span '{Truncate(span.Name)}' in trace {traceId}: parent_span_id must be empty or 8 bytes";
         }
         if (span.Name.Length > MaxNameLength)
         {
-            return $"span in trace {spanId}: name is longer than {MaxNameLength} characters";
+            return $"span in trace {traceId}: name is longer than {MaxNameLength} characters";
         }
         if (span.EndTimeUnixNano < span.StartTimeUnixNano)
         {
-            return $"span '{Truncate(span.Name)}' in trace {spanId}: end_time_unix_nano is before start_time_unix_nano";
+            return $"span '{Truncate(span.Name)}' in trace {traceId}: end_time_unix_nano is before start_time_unix_nano";
         }
         if (span.Attributes.Count > MaxAttributesPerSpan)
         {
-            return $"span '{Truncate(span.Name)}' in trace {spanId}: more than {MaxAttributesPerSpan} attributes";
+            return $"span '{Truncate(span.Name)}' in trace {traceId}: more than {MaxAttributesPerSpan} attributes";
         }
-        foreach (var attribute in span.Attributes)
+        return null;
+    }
+
+    /// <summary>Checked on the mapped text, so each attribute value is converted once.</summary>
+    private static string? ValidateAttributes(MappedSpan span)
+    {
+        foreach (var (key, value) in span.Attributes)
         {
-            if (OtlpAttributes.ToText(attribute.Value).Length > MaxAttributeValueLength)
+            if (value.Length > MaxAttributeValueLength)
             {
-                return $"span '{Truncate(span.Name)}' in trace {spanId}: attribute '{Truncate(attribute.Key)}' is larger than {MaxAttributeValueLength} characters";
+                return $"span '{Truncate(span.Name)}' in trace {span.TraceId}: attribute '{Truncate(key)}' is larger than {MaxAttributeValueLength} characters";
             }
         }
         return null;

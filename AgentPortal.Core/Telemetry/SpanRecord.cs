@@ -73,6 +73,28 @@ public sealed class SpanRecord
 
     public IReadOnlyList<SpanEvent> Events { get; init; } = [];
 
+    /// <summary>
+    /// Attributes, resource attributes and events as stored text, made once on the caller's thread so
+    /// the single commit loop does not spend its time serialising.
+    /// </summary>
+    public string? AttributesJson => _attributesJson ??= SpanJson.WriteAttributes(Attributes) ?? "";
+
+    public string? ResourceAttributesJson => _resourceJson ??= SpanJson.WriteAttributes(ResourceAttributes) ?? "";
+
+    public string? EventsJson => _eventsJson ??= SpanJson.WriteEvents(Events) ?? "";
+
+    private string? _attributesJson;
+    private string? _resourceJson;
+    private string? _eventsJson;
+
+    /// <summary>Serialises the stored text now; called before the span is queued for commit.</summary>
+    public void PrepareForStorage()
+    {
+        _ = AttributesJson;
+        _ = ResourceAttributesJson;
+        _ = EventsJson;
+    }
+
     /// <summary>The model usage is attributed to: the response model when known, else the requested one.</summary>
     public string? Model => ResponseModel ?? RequestModel;
 

@@ -11,13 +11,14 @@ using AgentPortal.Core.Telemetry;
 using AgentPortal.Core.Telemetry.ClickHouse;
 using AgentPortal.Core.Telemetry.Sqlite;
 using AgentPortal.Tests.Shared;
+using Google.Protobuf;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 // AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
-// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|append]
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|append]
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var results = new List<Figure>();
@@ -38,6 +39,11 @@ try
     if (only is null or "writer")
     {
         results.AddRange(await WriterRunBench.RunAsync(work, quick ? 2_000 : 20_000));
+    }
+    if (only is null or "otlp")
+    {
+        results.AddRange(await OtlpBench.RunAsync(work, "Sqlite", quick ? 50_000 : 500_000));
+        results.AddRange(await OtlpBench.RunAsync(work, "ClickHouse", quick ? 50_000 : 500_000));
     }
     if (only is null or "append")
     {
@@ -264,6 +270,104 @@ namespace AgentPortal.Bench
             var perSecond = pairs / clock.Elapsed.TotalSeconds;
             await writer.StopAsync(CancellationToken.None);
             return [new("trace start+end pairs through the writer, no HTTP (SQLite, 64 callers)", Stats.PerSecond(perSecond))];
+        }
+    }
+
+    /// <summary>OTLP/HTTP protobuf exports of 1,000 spans each, from 8 concurrent senders, into the real portal process.</summary>
+    internal static class OtlpBench
+    {
+        private const string Key = "ap_benchOtlpKey0123456789abcdefXYZ";
+        private const int SpansPerExport = 1_000;
+        private const int Senders = 8;
+
+        public static async Task<List<Figure>> RunAsync(string work, string provider, int spans)
+        {
+            await using var clickhouse = provider == "ClickHouse" ? await ClickHouseServer.StartAsync() : null;
+            await using var portal = new DashboardProcess();
+            portal.Environment["Storage__DataDirectory"] = Path.Combine(work, "otlp-" + provider);
+            portal.Environment["Bootstrap__IngestApiKey"] = Key;
+            portal.Environment["Logging__LogLevel__Default"] = "Warning";
+            portal.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+            if (clickhouse is not null)
+            {
+                portal.Environment["Telemetry__Provider"] = "ClickHouse";
+                portal.Environment["Telemetry__ClickHouse__Url"] = clickhouse.Url;
+                portal.Environment["Telemetry__ClickHouse__User"] = ClickHouseServer.User;
+                portal.Environment["Telemetry__ClickHouse__Password"] = ClickHouseServer.Password;
+            }
+            await portal.StartAsync();
+            using var http = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+
+            var exports = Enumerable.Range(0, spans / SpansPerExport).Select(_ => Export(SpansPerExport, null).ToByteArray()).ToList();
+            await SendAsync(http, Export(100, null).ToByteArray());
+            var next = -1;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, Senders).Select(async _ =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < exports.Count)
+                {
+                    await SendAsync(http, exports[index]);
+                }
+            }));
+            var perSecond = exports.Count * SpansPerExport / clock.Elapsed.TotalSeconds;
+
+            // Ingest to queryable: send one span, then poll its trace until it is returned.
+            var latencies = new List<double>();
+            for (var i = 0; i < 50; i++)
+            {
+                var traceId = AgentRunService.NewHexId(16);
+                var started = Stopwatch.GetTimestamp();
+                await SendAsync(http, Export(1, traceId).ToByteArray());
+                while ((await http.GetAsync($"/traces/{traceId}")).StatusCode != System.Net.HttpStatusCode.OK)
+                {
+                    await Task.Delay(1);
+                }
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            latencies.Sort();
+            var target = provider == "ClickHouse" ? ">= 100,000 /s" : ">= 50,000 /s";
+            return
+            [
+                new($"OTLP protobuf ingest over loopback ({provider}, {Senders} senders x {SpansPerExport} spans)", Stats.PerSecond(perSecond), target),
+                new($"  ingest to queryable p50 / p95 ({provider}, 50 single-span exports)", $"{Stats.Ms(Stats.Percentile(latencies, 0.5))} / {Stats.Ms(Stats.Percentile(latencies, 0.95))}", "p95 < 1 s"),
+            ];
+        }
+
+        private static async Task SendAsync(HttpClient http, byte[] body)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/x-protobuf");
+            using var response = await http.PostAsync("/v1/traces", content);
+            response.EnsureSuccessStatusCode();
+        }
+
+        private static AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest Export(int count, string? traceId)
+        {
+            var scope = new AgentPortal.Core.Otlp.Proto.Trace.ScopeSpans();
+            var start = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+            for (var i = 0; i < count; i++)
+            {
+                var span = new AgentPortal.Core.Otlp.Proto.Trace.Span
+                {
+                    TraceId = Google.Protobuf.ByteString.CopyFrom(Convert.FromHexString(traceId ?? AgentRunService.NewHexId(16))),
+                    SpanId = Google.Protobuf.ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(8))),
+                    Name = "litellm_request",
+                    Kind = AgentPortal.Core.Otlp.Proto.Trace.Span.Types.SpanKind.Client,
+                    StartTimeUnixNano = start + (ulong)i,
+                    EndTimeUnixNano = start + (ulong)i + 350_000_000,
+                };
+                foreach (var (key, value) in new[] { ("gen_ai.operation.name", "chat"), ("gen_ai.system", "openai"), ("gen_ai.request.model", "gpt-4o-mini"),
+                    ("gen_ai.usage.prompt_tokens", "120"), ("gen_ai.usage.completion_tokens", "40"), ("metadata.agent_id", "bench-otlp-agent-" + (i % 10)) })
+                {
+                    span.Attributes.Add(new AgentPortal.Core.Otlp.Proto.Common.KeyValue { Key = key, Value = new AgentPortal.Core.Otlp.Proto.Common.AnyValue { StringValue = value } });
+                }
+                scope.Spans.Add(span);
+            }
+            var resource = new AgentPortal.Core.Otlp.Proto.Resource.Resource();
+            resource.Attributes.Add(new AgentPortal.Core.Otlp.Proto.Common.KeyValue { Key = "service.name", Value = new AgentPortal.Core.Otlp.Proto.Common.AnyValue { StringValue = "litellm" } });
+            return new AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest { ResourceSpans = { new AgentPortal.Core.Otlp.Proto.Trace.ResourceSpans { Resource = resource, ScopeSpans = { scope } } } };
         }
     }
 

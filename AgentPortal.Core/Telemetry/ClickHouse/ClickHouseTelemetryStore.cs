@@ -454,9 +454,9 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             WriteNullable(json, "output_tokens", span.OutputTokens);
             WriteNullable(json, "cached_input_tokens", span.CachedInputTokens);
             json.WriteNumber("is_run_root", span.IsRunRoot ? 1 : 0);
-            json.WriteString("attributes", SpanJson.WriteAttributes(span.Attributes) ?? "");
-            json.WriteString("resource_attributes", SpanJson.WriteAttributes(span.ResourceAttributes) ?? "");
-            json.WriteString("events", SpanJson.WriteEvents(span.Events) ?? "");
+            json.WriteString("attributes", span.AttributesJson);
+            json.WriteString("resource_attributes", span.ResourceAttributesJson);
+            json.WriteString("events", span.EventsJson);
             json.WriteString("start_date", Date(span.StartTimeUnixNano));
         };
 

@@ -219,9 +219,11 @@ internal sealed class WriterStatements : IDisposable
         Set(_insertSpan, span.TraceId, span.SpanId, span.ParentSpanId, span.Name, (int)span.Kind, span.ServiceName, span.AgentId, span.ProjectId,
             span.StartTimeUnixNano, span.DurationNanos, (int)span.Status, span.StatusMessage, span.Operation, span.Provider, span.RequestModel,
             span.ResponseModel, span.InputTokens, span.OutputTokens, span.CachedInputTokens, span.IsRunRoot,
-            SpanJson.WriteAttributes(span.Attributes), SpanJson.WriteAttributes(span.ResourceAttributes), SpanJson.WriteEvents(span.Events));
+            NullIfEmpty(span.AttributesJson), NullIfEmpty(span.ResourceAttributesJson), NullIfEmpty(span.EventsJson));
         return _insertSpan.ExecuteNonQuery() == 1;
     }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private static SqliteCommand Create(SqliteConnection connection, string sql, params string[] parameters)
     {
