@@ -51,6 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AgentCache>();
         services.AddSingleton<IAgentRegistry, AgentRegistry>();
         services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<Pricing.PriceTable>();
 
         services.AddSingleton<ITelemetryStore>(provider =>
         {

@@ -1,5 +1,6 @@
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Identity;
+using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Security;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +16,8 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<Agent> Agents => Set<Agent>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<ModelPrice> ModelPrices => Set<ModelPrice>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -53,6 +56,20 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
             key.Property(k => k.CreatedAt).HasColumnName("created_at");
             key.Property(k => k.RevokedAt).HasColumnName("revoked_at");
             key.HasIndex(k => k.Hash).IsUnique().HasDatabaseName("ux_api_keys_hash");
+        });
+
+        builder.Entity<ModelPrice>(price =>
+        {
+            price.ToTable("model_prices");
+            price.HasKey(p => p.Id);
+            price.Property(p => p.Id).HasColumnName("id").HasMaxLength(36);
+            price.Property(p => p.Model).HasColumnName("model").HasMaxLength(255).IsRequired();
+            price.Property(p => p.InputPerMillion).HasColumnName("input_per_million").HasPrecision(18, 6);
+            price.Property(p => p.OutputPerMillion).HasColumnName("output_per_million").HasPrecision(18, 6);
+            price.Property(p => p.CachedInputPerMillion).HasColumnName("cached_input_per_million").HasPrecision(18, 6);
+            price.Property(p => p.EffectiveFrom).HasColumnName("effective_from");
+            price.Property(p => p.CreatedAt).HasColumnName("created_at");
+            price.HasIndex(p => new { p.Model, p.EffectiveFrom }).IsUnique().HasDatabaseName("ux_model_prices_model_effective");
         });
     }
 

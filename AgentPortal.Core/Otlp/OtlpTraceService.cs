@@ -157,6 +157,18 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             return null;
         }
 
+        double? Money(params string[] keys)
+        {
+            foreach (var key in keys)
+            {
+                if (Get(key) is { } text && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value >= 0)
+                {
+                    return value;
+                }
+            }
+            return null;
+        }
+
         var requester = Get("metadata.requester_metadata");
         var errorType = Get("error.type");
         var status = span.Status?.Code switch
@@ -184,6 +196,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             InputTokens = Number("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
             OutputTokens = Number("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
             CachedInputTokens = Number("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.prompt_tokens_details.cached_tokens"),
+            ReportedCost = Money("gen_ai.cost.total_cost", "gen_ai.usage.cost") ?? (Money("gen_ai.cost.input_cost") + Money("gen_ai.cost.output_cost")),
             // Agent linkage, first match wins (DESIGN.md).
             AgentKey = Get("gen_ai.agent.id") ?? Get("metadata.agent_id") ?? RequesterMetadata.Find(requester, "agent_id"),
             AgentName = Get("gen_ai.agent.name") ?? Get("metadata.agent_name") ?? RequesterMetadata.Find(requester, "agent_name"),
@@ -328,6 +341,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         public long? InputTokens { get; init; }
         public long? OutputTokens { get; init; }
         public long? CachedInputTokens { get; init; }
+        public double? ReportedCost { get; init; }
         public string? AgentKey { get; init; }
         public string? AgentName { get; init; }
         public string? AgentType { get; init; }
@@ -358,6 +372,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             InputTokens = InputTokens,
             OutputTokens = OutputTokens,
             CachedInputTokens = CachedInputTokens,
+            ReportedCost = ReportedCost,
             Attributes = Attributes,
             ResourceAttributes = ResourceAttributes,
             Events = Events,

@@ -52,6 +52,9 @@ public interface ITelemetryStore
 
     Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
 
+    /// <summary>LLM token usage per hour and model, for pricing; hours overlapping [from, to).</summary>
+    Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
+
     /// <summary>Raises if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 }

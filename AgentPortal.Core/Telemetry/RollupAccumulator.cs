@@ -37,6 +37,7 @@ public sealed class RollupAccumulator
         delta.InputTokens += span.InputTokens ?? 0;
         delta.OutputTokens += span.OutputTokens ?? 0;
         delta.CachedInputTokens += span.CachedInputTokens ?? 0;
+        delta.ReportedCost += span.ReportedCost ?? 0;
     }
 
     public void Clear()
@@ -64,5 +65,6 @@ public sealed class RollupAccumulator
         public long InputTokens { get; set; }
         public long OutputTokens { get; set; }
         public long CachedInputTokens { get; set; }
+        public double ReportedCost { get; set; }
     }
 }

@@ -64,6 +64,9 @@ public sealed class SpanRecord
 
     public long? CachedInputTokens { get; init; }
 
+    /// <summary>Cost reported by the source (LiteLLM's gen_ai.cost.*), kept beside the portal's own price-based cost.</summary>
+    public double? ReportedCost { get; init; }
+
     /// <summary>True for the root span of an agent run (opened by trace start, written at trace end).</summary>
     public bool IsRunRoot { get; init; }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Configuration;
+using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -159,14 +160,17 @@ public static class AgentsApi
     }
 
     internal static async Task<Ok<StatsReply>> GetStatsAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, ITelemetryStore store, TimeProvider time, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, ITelemetryStore store, PriceTable prices, TimeProvider time, CancellationToken cancellationToken)
     {
         var agent = await FindAgentAsync(id, user, registry, cancellationToken);
         var (from, to) = ReadRange(new QueryReader(request.Query), time);
         var usage = await store.GetAgentUsageAsync(agent.Id, from, to, cancellationToken);
-        // Cost stays null ("no price") until a model price table prices these tokens; it is never shown as 0.
+        // Priced now from token counts, so a price change re-prices history. Models without a price are
+        // listed, and cost is null ("no price") when nothing could be priced, never 0.
+        var cost = await prices.CostOfAsync(await store.GetModelUsageAsync(agent.Id, from, to, cancellationToken), cancellationToken);
         return TypedResults.Ok(new StatsReply(agent.Id, from, to, usage.Runs, usage.LlmCalls, usage.Errors, Math.Round(usage.ErrorRate, 4),
-            usage.InputTokens, usage.OutputTokens, null, Round(usage.P50Milliseconds), Round(usage.P95Milliseconds)));
+            usage.InputTokens, usage.OutputTokens, cost.Cost is { } c ? Math.Round(c, 6) : null, "USD", cost.UnpricedModels,
+            cost.ReportedCost is { } r ? Math.Round(r, 6) : null, Round(usage.P50Milliseconds), Round(usage.P95Milliseconds)));
     }
 
     internal static async Task<Ok<PageReply<RunReply>>> ListRunsAsync(

@@ -46,7 +46,9 @@ public static class ApiAuthentication
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, null)
             .AddIdentityCookies();
 
-        services.AddAuthorizationBuilder()
+        var authorization = services.AddAuthorizationBuilder();
+        PricesApi.AddAdminPolicy(authorization);
+        authorization
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(IngestPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
                 context.User.IsApiKeyCaller()

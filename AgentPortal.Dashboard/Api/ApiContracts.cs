@@ -44,8 +44,17 @@ public sealed record StatsReply(
     long InputTokens,
     long OutputTokens,
     decimal? Cost,
+    string CostCurrency,
+    IReadOnlyList<string> UnpricedModels,
+    double? ReportedCost,
     double? P50Ms,
     double? P95Ms);
+
+public sealed record PriceReply(string Model, decimal InputPerMillion, decimal OutputPerMillion, decimal? CachedInputPerMillion, DateTime EffectiveFrom, DateTime CreatedAt)
+{
+    public static PriceReply From(AgentPortal.Core.Pricing.ModelPrice price) => new(price.Model, price.InputPerMillion, price.OutputPerMillion, price.CachedInputPerMillion,
+        DateTime.SpecifyKind(price.EffectiveFrom, DateTimeKind.Utc), DateTime.SpecifyKind(price.CreatedAt, DateTimeKind.Utc));
+}
 
 public sealed record RunReply(
     string TraceId,

@@ -111,6 +111,7 @@ public static class DashboardServiceExtensions
         app.MapAccountApi();
         app.MapAgentsApi();
         app.MapOtlpApi();
+        app.MapPricesApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,5 +1,6 @@
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
+using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Security;
 using AgentPortal.Core.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -29,6 +30,7 @@ internal sealed class PortalStartup(
             _outcome = await scope.ServiceProvider.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(cancellationToken);
         }
         await services.GetRequiredService<ITelemetryStore>().InitializeAsync(cancellationToken);
+        await services.GetRequiredService<PriceTable>().EnsureDefaultsAsync(cancellationToken);
 
         var bootstrap = services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
         if (bootstrap.IngestApiKey is { } key)

@@ -47,7 +47,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         """
         CREATE TABLE IF NOT EXISTS usage_hourly (
             agent_id String, hour_unix Int64, model String, runs Int64, run_errors Int64, llm_calls Int64, llm_errors Int64,
-            input_tokens Int64, output_tokens Int64, cached_input_tokens Int64, hour_date Date
+            input_tokens Int64, output_tokens Int64, cached_input_tokens Int64, reported_cost Float64, hour_date Date
         ) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, model)
         """,
         """
@@ -155,6 +155,16 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 r.GetProperty("calls").GetInt64(), r.GetProperty("input").GetInt64(), r.GetProperty("output").GetInt64(),
                 DurationHistogram.Quantile(histogram, 0.5), DurationHistogram.Quantile(histogram, 0.95));
         })];
+    }
+
+    public async Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        var rows = await _client.QueryAsync(
+            $"SELECT hour_unix, model, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cached_input_tokens) AS cached, sum(reported_cost) AS reported FROM usage_hourly {HourRange(agentId, from, to)} GROUP BY hour_unix, model HAVING calls > 0 ORDER BY hour_unix, model",
+            cancellationToken);
+        return [.. rows.Select(r => new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(r.GetProperty("hour_unix").GetInt64()), r.GetProperty("model").GetString()!,
+            r.GetProperty("calls").GetInt64(), r.GetProperty("input").GetInt64(), r.GetProperty("output").GetInt64(), r.GetProperty("cached").GetInt64(),
+            r.GetProperty("reported").GetDouble()))];
     }
 
     public void Dispose()
@@ -311,6 +321,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 json.WriteNumber("input_tokens", u.Value.InputTokens);
                 json.WriteNumber("output_tokens", u.Value.OutputTokens);
                 json.WriteNumber("cached_input_tokens", u.Value.CachedInputTokens);
+                json.WriteNumber("reported_cost", u.Value.ReportedCost);
                 json.WriteString("hour_date", Date(u.Key.HourUnix * 1_000_000_000));
             })), cancellationToken);
             await store._client.InsertAsync("run_duration_hourly", _rollup.RunDurations.Select(d => (Action<Utf8JsonWriter>)(json =>

@@ -239,6 +239,27 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         })];
     }
 
+    public async Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var (fromHour, toHour) = HourRange(from, to);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT hour_unix, model, llm_calls, input_tokens, output_tokens, cached_input_tokens, reported_cost
+            FROM usage_hourly WHERE agent_id = $agent_id AND hour_unix >= $from AND hour_unix < $to AND llm_calls > 0
+            ORDER BY hour_unix, model;
+            """;
+        AddRange(command, agentId, fromHour, toHour);
+        var rows = new List<Pricing.ModelUsage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(reader.GetInt64(0)), reader.GetString(1), reader.GetInt64(2),
+                reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetDouble(6)));
+        }
+        return rows;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await ResetWriterAsync();

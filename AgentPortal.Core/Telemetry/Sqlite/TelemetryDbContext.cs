@@ -95,6 +95,7 @@ public sealed class TelemetryDbContext(DbContextOptions<TelemetryDbContext> opti
         [Column("input_tokens")] public long InputTokens { get; set; }
         [Column("output_tokens")] public long OutputTokens { get; set; }
         [Column("cached_input_tokens")] public long CachedInputTokens { get; set; }
+        [Column("reported_cost")] public double ReportedCost { get; set; }
     }
 
     internal sealed class RunDurationHourlyRow

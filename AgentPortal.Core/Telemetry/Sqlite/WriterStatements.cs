@@ -48,14 +48,15 @@ internal sealed class WriterStatements : IDisposable
             "$trace_id", "$span_id", "$agent_id", "$project_id");
         _timedOutRuns = Create(connection, "SELECT trace_id, agent_id FROM runs WHERE status = 0 AND started_unix_nano < $before ORDER BY started_unix_nano LIMIT 10000;", "$before");
         _upsertUsage = Create(connection, """
-            INSERT INTO usage_hourly (agent_id, hour_unix, model, runs, run_errors, llm_calls, llm_errors, input_tokens, output_tokens, cached_input_tokens)
-            VALUES ($agent_id, $hour, $model, $runs, $run_errors, $llm_calls, $llm_errors, $input_tokens, $output_tokens, $cached_input_tokens)
+            INSERT INTO usage_hourly (agent_id, hour_unix, model, runs, run_errors, llm_calls, llm_errors, input_tokens, output_tokens, cached_input_tokens, reported_cost)
+            VALUES ($agent_id, $hour, $model, $runs, $run_errors, $llm_calls, $llm_errors, $input_tokens, $output_tokens, $cached_input_tokens, $reported_cost)
             ON CONFLICT (agent_id, hour_unix, model) DO UPDATE SET
                 runs = runs + excluded.runs, run_errors = run_errors + excluded.run_errors,
                 llm_calls = llm_calls + excluded.llm_calls, llm_errors = llm_errors + excluded.llm_errors,
                 input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-                cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens;
-            """, "$agent_id", "$hour", "$model", "$runs", "$run_errors", "$llm_calls", "$llm_errors", "$input_tokens", "$output_tokens", "$cached_input_tokens");
+                cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+                reported_cost = reported_cost + excluded.reported_cost;
+            """, "$agent_id", "$hour", "$model", "$runs", "$run_errors", "$llm_calls", "$llm_errors", "$input_tokens", "$output_tokens", "$cached_input_tokens", "$reported_cost");
         _upsertDuration = Create(connection, """
             INSERT INTO run_duration_hourly (agent_id, hour_unix, bucket, count) VALUES ($agent_id, $hour, $bucket, $count)
             ON CONFLICT (agent_id, hour_unix, bucket) DO UPDATE SET count = count + excluded.count;
@@ -152,7 +153,7 @@ internal sealed class WriterStatements : IDisposable
     {
         foreach (var ((agentId, hour, model), delta) in rollup.Usage)
         {
-            Set(_upsertUsage, agentId, hour, model, delta.Runs, delta.RunErrors, delta.LlmCalls, delta.LlmErrors, delta.InputTokens, delta.OutputTokens, delta.CachedInputTokens);
+            Set(_upsertUsage, agentId, hour, model, delta.Runs, delta.RunErrors, delta.LlmCalls, delta.LlmErrors, delta.InputTokens, delta.OutputTokens, delta.CachedInputTokens, delta.ReportedCost);
             _upsertUsage.ExecuteNonQuery();
         }
         foreach (var ((agentId, hour, bucket), count) in rollup.RunDurations)

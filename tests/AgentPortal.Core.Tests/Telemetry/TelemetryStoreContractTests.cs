@@ -115,6 +115,47 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ModelUsage_IsPerHourAndModel_WithReportedCost()
+    {
+        var traceId = AgentRunService.NewHexId(16);
+        SpanRecord Call(string model, int minute, long input, long output, long cached, double? reported) => new()
+        {
+            TraceId = traceId,
+            SpanId = AgentRunService.NewHexId(8),
+            Name = "chat",
+            AgentId = "agent-m",
+            StartTimeUnixNano = Nanos(s_hour.AddMinutes(minute)),
+            DurationNanos = 1,
+            Operation = "chat",
+            RequestModel = model,
+            InputTokens = input,
+            OutputTokens = output,
+            CachedInputTokens = cached,
+            ReportedCost = reported,
+        };
+
+        await WriteAsync(new TelemetryWrite.AppendSpans(
+        [
+            Call("gpt-4o", 1, 100, 10, 40, 0.001),
+            Call("gpt-4o", 2, 50, 5, 0, 0.0005),
+            Call("gpt-4o-mini", 3, 7, 1, 0, null),
+            Call("gpt-4o", 61, 1, 1, 0, null),
+        ]));
+
+        var usage = await Store.GetModelUsageAsync("agent-m", s_hour, s_hour.AddHours(2), CancellationToken.None);
+
+        Assert.Equal(3, usage.Count);
+        var first = usage.Single(u => u.Hour == s_hour && u.Model == "gpt-4o");
+        Assert.Equal(2, first.LlmCalls);
+        Assert.Equal(150, first.InputTokens);
+        Assert.Equal(15, first.OutputTokens);
+        Assert.Equal(40, first.CachedInputTokens);
+        Assert.Equal(0.0015, first.ReportedCost, 9);
+        Assert.Equal(7, usage.Single(u => u.Model == "gpt-4o-mini").InputTokens);
+        Assert.Equal(1, usage.Single(u => u.Hour == s_hour.AddHours(1)).LlmCalls);
+    }
+
+    [Fact]
     public async Task AppendSpans_SameSpanTwice_IsStoredAndCountedOnce()
     {
         var run = NewRun("agent-a", s_hour);

@@ -123,5 +123,6 @@ public class TelemetryWriterTests
         public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<Core.Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -79,5 +79,6 @@ public class BackpressureTests
         public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) => Task.FromResult(new PagedResult<RunRecord>([], 0, 1, 50));
         public Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult(new AgentUsage(agentId, 0, 0, 0, 0, 0, null, null));
         public Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<HourlyUsage>>([]);
+        public Task<IReadOnlyList<Core.Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Core.Pricing.ModelUsage>>([]);
     }
 }

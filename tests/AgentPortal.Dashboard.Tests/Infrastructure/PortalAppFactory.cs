@@ -57,6 +57,25 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>A client signed in as the bootstrap administrator through the sign-in form, keeping its cookies.</summary>
+    public async Task<HttpClient> CreateAdminClientAsync()
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var form = await client.GetStringAsync("/account/login");
+        var signedIn = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = CookieJar.ReadAntiforgeryToken(form),
+            ["Input.Email"] = AdminEmail,
+            ["Input.Password"] = AdminPassword,
+        }));
+        if (signedIn.StatusCode != System.Net.HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Signing in as {AdminEmail} answered {signedIn.StatusCode}.");
+        }
+        return client;
+    }
+
     public HttpClient CreateClientWithoutRedirects() =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 

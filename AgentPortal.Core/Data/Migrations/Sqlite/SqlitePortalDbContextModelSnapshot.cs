@@ -163,6 +163,51 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AgentPortal.Core.Pricing.ModelPrice", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<decimal?>("CachedInputPerMillion")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cached_input_per_million");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("EffectiveFrom")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("effective_from");
+
+                    b.Property<decimal>("InputPerMillion")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("input_per_million");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model");
+
+                    b.Property<decimal>("OutputPerMillion")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("output_per_million");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Model", "EffectiveFrom")
+                        .IsUnique()
+                        .HasDatabaseName("ux_model_prices_model_effective");
+
+                    b.ToTable("model_prices", (string)null);
+                });
+
             modelBuilder.Entity("AgentPortal.Core.Security.ApiKey", b =>
                 {
                     b.Property<string>("Id")

@@ -253,6 +253,10 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("output_tokens");
 
+                    b.Property<double>("ReportedCost")
+                        .HasColumnType("REAL")
+                        .HasColumnName("reported_cost");
+
                     b.Property<long>("RunErrors")
                         .HasColumnType("INTEGER")
                         .HasColumnName("run_errors");

@@ -1,0 +1,28 @@
+namespace AgentPortal.Core.Pricing;
+
+/// <summary>
+/// What a model costs per million tokens from a date on. Prices are kept with their history so a
+/// change re-prices usage from its effective date, and usage before it keeps the older price.
+/// </summary>
+public sealed class ModelPrice
+{
+    public required string Id { get; init; }
+
+    public required string Model { get; init; }
+
+    public decimal InputPerMillion { get; init; }
+
+    public decimal OutputPerMillion { get; init; }
+
+    /// <summary>Price of cached (cache-read) input tokens; when null they cost as much as other input.</summary>
+    public decimal? CachedInputPerMillion { get; init; }
+
+    public DateTime EffectiveFrom { get; init; }
+
+    public DateTime CreatedAt { get; init; }
+}
+
+/// <summary>Token usage of one model in one hour, as the cost calculation needs it.</summary>
+public sealed record ModelUsage(DateTime Hour, string Model, long LlmCalls, long InputTokens, long OutputTokens, long CachedInputTokens, double ReportedCost);
+
+public sealed record CostBreakdown(decimal? Cost, IReadOnlyList<string> UnpricedModels, double? ReportedCost);
