@@ -30,17 +30,20 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.SectionName);
         services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.SectionName);
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName);
+        services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
         services.AddSingleton<IValidateOptions<TracingOptions>, ValidateTracingOptions>();
         services.AddSingleton<IValidateOptions<ApiOptions>, ValidateApiOptions>();
+        services.AddSingleton<IValidateOptions<ForwardingOptions>, ValidateForwardingOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
             .Include<BootstrapOptions>()
             .Include<TracingOptions>()
-            .Include<ApiOptions>());
+            .Include<ApiOptions>()
+            .Include<ForwardingOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<IDbContextFactory<PortalDbContext>, PortalDbContextFactory>();
@@ -66,6 +69,11 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<RunTimeoutJob>());
         services.AddSingleton<AgentRunService>();
         services.AddSingleton<Otlp.OtlpTraceService>();
+        services.AddSingleton(provider => new Otlp.SpanForwarder(
+            provider.GetRequiredService<IOptions<ForwardingOptions>>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Otlp.SpanForwarder>>()));
+        services.AddHostedService(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
+        services.AddSingleton<IDependencyCheck>(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
 
         services.AddSingleton<DependencyChecker>();
         services.AddSingleton<IDependencyCheck, PortalDatabaseCheck>();

@@ -37,7 +37,7 @@ public sealed class OtlpExportResult
 /// spans), and commits the valid spans through the <see cref="TelemetryWriter"/>. Invalid spans are
 /// counted and explained; valid spans of the same request are kept.
 /// </summary>
-public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetryStore store, TelemetryWriter writer, ILogger<OtlpTraceService> logger)
+public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetryStore store, TelemetryWriter writer, SpanForwarder forwarder, ILogger<OtlpTraceService> logger)
 {
     public const int MaxAttributeValueLength = 64 * 1024;
     public const int MaxAttributesPerSpan = 1_000;
@@ -47,6 +47,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     {
         var result = new OtlpExportResult();
         var mapped = new List<MappedSpan>();
+        var rejected = new HashSet<ProtoSpan>(ReferenceEqualityComparer.Instance);
         foreach (var resourceSpans in request.ResourceSpans)
         {
             var resource = ToPairs(resourceSpans.Resource?.Attributes);
@@ -58,12 +59,14 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
                     if (Validate(span) is { } reason)
                     {
                         result.Reject(reason);
+                        rejected.Add(span);
                         continue;
                     }
                     var item = Map(span, resource, serviceName);
                     if (ValidateAttributes(item) is { } attributeReason)
                     {
                         result.Reject(attributeReason);
+                        rejected.Add(span);
                         continue;
                     }
                     mapped.Add(item);
@@ -83,9 +86,41 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             }
             var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records), cancellationToken);
             LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
+            if (forwarder.Enabled)
+            {
+                forwarder.TryForward(Accepted(request, rejected));
+            }
         }
         result.Accepted = mapped.Count;
         return result;
+    }
+
+    /// <summary>The export as it came, without the spans that were rejected.</summary>
+    private static ExportTraceServiceRequest Accepted(ExportTraceServiceRequest request, HashSet<ProtoSpan> rejected)
+    {
+        if (rejected.Count == 0)
+        {
+            return request;
+        }
+        var accepted = new ExportTraceServiceRequest();
+        foreach (var resourceSpans in request.ResourceSpans)
+        {
+            var copy = new Proto.Trace.ResourceSpans { Resource = resourceSpans.Resource, SchemaUrl = resourceSpans.SchemaUrl };
+            foreach (var scopeSpans in resourceSpans.ScopeSpans)
+            {
+                var scope = new Proto.Trace.ScopeSpans { Scope = scopeSpans.Scope, SchemaUrl = scopeSpans.SchemaUrl };
+                scope.Spans.AddRange(scopeSpans.Spans.Where(s => !rejected.Contains(s)));
+                if (scope.Spans.Count > 0)
+                {
+                    copy.ScopeSpans.Add(scope);
+                }
+            }
+            if (copy.ScopeSpans.Count > 0)
+            {
+                accepted.ResourceSpans.Add(copy);
+            }
+        }
+        return accepted;
     }
 
     private static string? Validate(ProtoSpan span)
