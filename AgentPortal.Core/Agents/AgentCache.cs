@@ -19,6 +19,16 @@ public sealed class AgentCache : IDisposable
 
     public bool TryGetByExternalId(string projectId, string externalId, out Agent agent) => TryGet(("external", projectId, externalId), out agent);
 
+    /// <summary>
+    /// Remembers that no agent has this external id, so spans naming agents by other ids do not
+    /// query the database on every export. Registering such an agent here replaces the entry.
+    /// </summary>
+    public void PutNoExternalId(string projectId, string externalId) =>
+        _cache.Set(("external-none", projectId, externalId), true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
+
+    public bool KnownWithoutExternalId(string projectId, string externalId) =>
+        _cache.TryGetValue(("external-none", projectId, externalId), out _);
+
     public Agent Put(Agent agent)
     {
         var copy = agent.Copy();
@@ -28,6 +38,7 @@ public sealed class AgentCache : IDisposable
         if (copy.ExternalId is not null)
         {
             _cache.Set(("external", copy.ProjectId, copy.ExternalId), copy, options);
+            _cache.Remove(("external-none", copy.ProjectId, copy.ExternalId));
         }
         return copy.Copy();
     }

@@ -98,12 +98,21 @@ public sealed partial class AgentRegistry(
         {
             return cached;
         }
+        if (cache.KnownWithoutExternalId(projectId, externalId))
+        {
+            return null;
+        }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var agent = await db.Agents.AsNoTracking()
             .Where(a => a.ProjectId == projectId && a.ExternalId == externalId)
             .OrderBy(a => a.CreatedAt)
             .FirstOrDefaultAsync(cancellationToken);
-        return agent is null ? null : cache.Put(agent);
+        if (agent is null)
+        {
+            cache.PutNoExternalId(projectId, externalId);
+            return null;
+        }
+        return cache.Put(agent);
     }
 
     public async Task<PagedResult<Agent>> ListAsync(ListAgentsRequest request, CancellationToken cancellationToken)

@@ -10,6 +10,7 @@ internal sealed class WriterStatements : IDisposable
     private readonly SqliteCommand _endRun;
     private readonly SqliteCommand _insertSpan;
     private readonly SqliteCommand _countLlmCall;
+    private readonly SqliteCommand _runsAmong;
     private readonly SqliteCommand _setSpanAgent;
     private readonly SqliteCommand _timedOutRuns;
     private readonly SqliteCommand _upsertUsage;
@@ -44,6 +45,8 @@ internal sealed class WriterStatements : IDisposable
             UPDATE runs SET llm_calls = llm_calls + 1, input_tokens = input_tokens + $input_tokens, output_tokens = output_tokens + $output_tokens
             WHERE trace_id = $trace_id RETURNING agent_id, project_id;
             """, "$trace_id", "$input_tokens", "$output_tokens");
+        // Which of a batch's trace ids are agent runs, in one statement instead of one update per span.
+        _runsAmong = Create(connection, "SELECT trace_id FROM runs WHERE trace_id IN (SELECT value FROM json_each($trace_ids));", "$trace_ids");
         _setSpanAgent = Create(connection, "UPDATE spans SET agent_id = $agent_id, project_id = $project_id WHERE trace_id = $trace_id AND span_id = $span_id;",
             "$trace_id", "$span_id", "$agent_id", "$project_id");
         _timedOutRuns = Create(connection, "SELECT trace_id, agent_id FROM runs WHERE status = 0 AND started_unix_nano < $before ORDER BY started_unix_nano LIMIT 10000;", "$before");
@@ -61,7 +64,7 @@ internal sealed class WriterStatements : IDisposable
             INSERT INTO run_duration_hourly (agent_id, hour_unix, bucket, count) VALUES ($agent_id, $hour, $bucket, $count)
             ON CONFLICT (agent_id, hour_unix, bucket) DO UPDATE SET count = count + excluded.count;
             """, "$agent_id", "$hour", "$bucket", "$count");
-        _all = [_startRun, _findRun, _endRun, _insertSpan, _countLlmCall, _setSpanAgent, _timedOutRuns, _upsertUsage, _upsertDuration];
+        _all = [_startRun, _findRun, _endRun, _insertSpan, _countLlmCall, _runsAmong, _setSpanAgent, _timedOutRuns, _upsertUsage, _upsertDuration];
     }
 
     public void Enlist(SqliteTransaction transaction)
@@ -97,6 +100,7 @@ internal sealed class WriterStatements : IDisposable
 
     public WriteOutcome AppendSpans(IReadOnlyList<SpanRecord> spans, RollupAccumulator rollup)
     {
+        var runTraces = RunsAmong(spans);
         var inserted = 0;
         foreach (var span in spans)
         {
@@ -107,6 +111,11 @@ internal sealed class WriterStatements : IDisposable
             inserted++;
             if (!span.IsLlmCall)
             {
+                continue;
+            }
+            if (!runTraces.Contains(span.TraceId))
+            {
+                rollup.AddLlmCall(span);
                 continue;
             }
             var linked = false;
@@ -129,6 +138,23 @@ internal sealed class WriterStatements : IDisposable
             rollup.AddLlmCall(span);
         }
         return WriteOutcome.Done(inserted);
+    }
+
+    private HashSet<string> RunsAmong(IReadOnlyList<SpanRecord> spans)
+    {
+        var candidates = spans.Where(s => s.IsLlmCall).Select(s => s.TraceId).Distinct().ToList();
+        var runs = new HashSet<string>(StringComparer.Ordinal);
+        if (candidates.Count == 0)
+        {
+            return runs;
+        }
+        Set(_runsAmong, System.Text.Json.JsonSerializer.Serialize(candidates));
+        using var reader = _runsAmong.ExecuteReader();
+        while (reader.Read())
+        {
+            runs.Add(reader.GetString(0));
+        }
+        return runs;
     }
 
     public WriteOutcome CloseTimedOut(TelemetryWrite.CloseTimedOutRuns close, RollupAccumulator rollup)
