@@ -45,6 +45,10 @@ try
         results.AddRange(await OtlpBench.RunAsync(work, "Sqlite", quick ? 50_000 : 500_000));
         results.AddRange(await OtlpBench.RunAsync(work, "ClickHouse", quick ? 50_000 : 500_000));
     }
+    if (only is "otlp-inproc")
+    {
+        results.AddRange(await OtlpBench.InProcessAsync(work, quick ? 50_000 : 300_000));
+    }
     if (only is null or "append")
     {
         results.AddRange(await AppendBench.RunSqliteAsync(work, quick ? 20_000 : 200_000));
@@ -333,6 +337,39 @@ namespace AgentPortal.Bench
                 new($"OTLP protobuf ingest over loopback ({provider}, {Senders} senders x {SpansPerExport} spans)", Stats.PerSecond(perSecond), target),
                 new($"  ingest to queryable p50 / p95 ({provider}, 50 single-span exports)", $"{Stats.Ms(Stats.Percentile(latencies, 0.5))} / {Stats.Ms(Stats.Percentile(latencies, 0.95))}", "p95 < 1 s"),
             ];
+        }
+
+        /// <summary>The same exports straight into OtlpTraceService (no HTTP, no protobuf parsing): where the time goes.</summary>
+        public static async Task<List<Figure>> InProcessAsync(string work, int spans)
+        {
+            var contexts = new PortalDbContextFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions()), new PortalPaths(Path.Combine(work, "inproc")), NullLoggerFactory.Instance);
+            Directory.CreateDirectory(Path.Combine(work, "inproc"));
+            await using (var db = contexts.CreateDbContext())
+            {
+                await db.Database.MigrateAsync();
+            }
+            var registry = new AgentRegistry(contexts, new AgentCache(), TimeProvider.System, NullLogger<AgentRegistry>.Instance);
+            await using var store = new SqliteTelemetryStore(Path.Combine(work, "inproc", "telemetry.db"));
+            await store.InitializeAsync(CancellationToken.None);
+            var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions()), NullLogger<TelemetryWriter>.Instance);
+            await writer.StartAsync(CancellationToken.None);
+            var forwarder = new AgentPortal.Core.Otlp.SpanForwarder(Microsoft.Extensions.Options.Options.Create(new ForwardingOptions()), TimeProvider.System, NullLogger<AgentPortal.Core.Otlp.SpanForwarder>.Instance);
+            var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
+            var exports = Enumerable.Range(0, spans / SpansPerExport).Select(_ => Export(SpansPerExport, null)).ToList();
+            await otlp.ExportAsync(Export(100, null), "default-project", CancellationToken.None);
+            var next = -1;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, Senders).Select(async _ =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < exports.Count)
+                {
+                    await otlp.ExportAsync(exports[index], "default-project", CancellationToken.None);
+                }
+            }));
+            var perSecond = exports.Count * SpansPerExport / clock.Elapsed.TotalSeconds;
+            await writer.StopAsync(CancellationToken.None);
+            return [new("OTLP ingest in process, no HTTP (SQLite)", Stats.PerSecond(perSecond))];
         }
 
         private static async Task SendAsync(HttpClient http, byte[] body)
