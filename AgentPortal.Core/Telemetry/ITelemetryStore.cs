@@ -52,6 +52,9 @@ public interface ITelemetryStore
 
     Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
 
+    /// <summary>Every agent's usage over hours overlapping [from, to), from the rollups; agents without usage are absent.</summary>
+    Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken);
+
     /// <summary>LLM token usage per hour and model, for pricing; hours overlapping [from, to).</summary>
     Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
 

@@ -110,3 +110,14 @@ public sealed record AgentUsage(
 }
 
 public sealed record HourlyUsage(DateTime Hour, long Runs, long Errors, long LlmCalls, long InputTokens, long OutputTokens, double? P50Milliseconds, double? P95Milliseconds);
+
+/// <summary>One agent's usage over a period, with what percentiles and costs are computed from.</summary>
+public sealed record AgentPeriodUsage(
+    string AgentId,
+    long Runs,
+    long Errors,
+    long LlmCalls,
+    long InputTokens,
+    long OutputTokens,
+    IReadOnlyList<(int Bucket, long Count)> RunDurations,
+    IReadOnlyList<Pricing.ModelUsage> Models);

@@ -157,6 +157,22 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         })];
     }
 
+    public async Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        var fromHour = (long)(from.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds / 3600 * 3600;
+        var toSeconds = (long)(to.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        var range = $"WHERE hour_unix >= {Int(fromHour)} AND hour_unix < {Int(toSeconds)}";
+        var usage = (await _client.QueryAsync(
+            $"SELECT agent_id, hour_unix, model, sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cached_input_tokens) AS cached, sum(reported_cost) AS reported FROM usage_hourly {range} GROUP BY agent_id, hour_unix, model",
+            cancellationToken))
+            .Select(r => new UsageAggregation.UsageRow(r.GetProperty("agent_id").GetString()!, r.GetProperty("hour_unix").GetInt64(), r.GetProperty("model").GetString()!,
+                r.GetProperty("runs").GetInt64(), r.GetProperty("errors").GetInt64(), r.GetProperty("calls").GetInt64(), r.GetProperty("input").GetInt64(),
+                r.GetProperty("output").GetInt64(), r.GetProperty("cached").GetInt64(), r.GetProperty("reported").GetDouble()));
+        var durations = (await _client.QueryAsync($"SELECT agent_id, bucket, sum(count) AS count FROM run_duration_hourly {range} GROUP BY agent_id, bucket", cancellationToken))
+            .Select(r => (r.GetProperty("agent_id").GetString()!, r.GetProperty("bucket").GetInt32(), r.GetProperty("count").GetInt64()));
+        return UsageAggregation.ByAgent(usage, durations);
+    }
+
     public async Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         var rows = await _client.QueryAsync(

@@ -239,6 +239,41 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         })];
     }
 
+    public async Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var (fromHour, toHour) = HourRange(from, to);
+        var usage = new List<UsageAggregation.UsageRow>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT agent_id, hour_unix, model, runs, run_errors, llm_calls, input_tokens, output_tokens, cached_input_tokens, reported_cost
+                FROM usage_hourly WHERE hour_unix >= $from AND hour_unix < $to;
+                """;
+            command.Parameters.AddWithValue("$from", fromHour);
+            command.Parameters.AddWithValue("$to", toHour);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                usage.Add(new(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
+                    reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetDouble(9)));
+            }
+        }
+        var durations = new List<(string, int, long)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT agent_id, bucket, sum(count) FROM run_duration_hourly WHERE hour_unix >= $from AND hour_unix < $to GROUP BY agent_id, bucket;";
+            command.Parameters.AddWithValue("$from", fromHour);
+            command.Parameters.AddWithValue("$to", toHour);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                durations.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2)));
+            }
+        }
+        return UsageAggregation.ByAgent(usage, durations);
+    }
+
     public async Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

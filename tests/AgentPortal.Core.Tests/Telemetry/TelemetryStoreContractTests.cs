@@ -201,6 +201,36 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsageByAgent_SumsEachAgentsRunsCallsAndDurations()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var run = NewRun("agent-u1", s_hour.AddMinutes(10 + i));
+            await WriteAsync(new TelemetryWrite.StartRun(run));
+            await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(10 + i), "gpt-4o", 10, 2)]));
+            await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddMinutes(10 + i).AddMilliseconds(200), i == 0 ? RunStatus.Error : RunStatus.Ok)));
+        }
+        var other = NewRun("agent-u2", s_hour.AddMinutes(70));
+        await WriteAsync(new TelemetryWrite.StartRun(other));
+        await WriteAsync(new TelemetryWrite.EndRun(End(other, s_hour.AddMinutes(70).AddSeconds(2), RunStatus.Ok)));
+        var outside = NewRun("agent-u3", s_hour.AddHours(5));
+        await WriteAsync(new TelemetryWrite.StartRun(outside));
+        await WriteAsync(new TelemetryWrite.EndRun(End(outside, s_hour.AddHours(5).AddSeconds(1), RunStatus.Ok)));
+
+        var usage = await Store.GetUsageByAgentAsync(s_hour, s_hour.AddHours(2), CancellationToken.None);
+
+        Assert.Equal(["agent-u1", "agent-u2"], usage.Select(u => u.AgentId).Order());
+        var first = usage.Single(u => u.AgentId == "agent-u1");
+        Assert.Equal(3, first.Runs);
+        Assert.Equal(1, first.Errors);
+        Assert.Equal(3, first.LlmCalls);
+        Assert.Equal(30, first.InputTokens);
+        Assert.Equal(3, first.RunDurations.Sum(d => d.Count));
+        Assert.Equal(30, Assert.Single(first.Models).InputTokens);
+        Assert.InRange(DurationHistogram.Quantile(usage.Single(u => u.AgentId == "agent-u2").RunDurations, 0.5)!.Value, 1_900, 2_100);
+    }
+
+    [Fact]
     public async Task ListRuns_FiltersByAgentStatusTimeAndText_AndPages()
     {
         for (var i = 0; i < 5; i++)

@@ -80,5 +80,6 @@ public class BackpressureTests
         public Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult(new AgentUsage(agentId, 0, 0, 0, 0, 0, null, null));
         public Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<HourlyUsage>>([]);
         public Task<IReadOnlyList<Core.Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Core.Pricing.ModelUsage>>([]);
+        public Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<AgentPeriodUsage>>([]);
     }
 }
