@@ -55,6 +55,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IAgentRegistry, AgentRegistry>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<Pricing.PriceTable>();
+        services.AddSingleton<Monitoring.UsageOverviewService>();
+        services.AddSingleton<Monitoring.AgentActivityService>();
 
         services.AddSingleton<ITelemetryStore>(provider =>
         {

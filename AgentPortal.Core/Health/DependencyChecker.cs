@@ -7,7 +7,7 @@ public sealed class DependencyChecker(IEnumerable<IDependencyCheck> checks, Time
 
     public async Task<IReadOnlyList<DependencyStatus>> CheckAllAsync(CancellationToken cancellationToken)
     {
-        var results = await Task.WhenAll(checks.Select(check => RunAsync(check, cancellationToken)));
+        var results = await Task.WhenAll(checks.Where(check => check.Configured).Select(check => RunAsync(check, cancellationToken)));
         return results;
     }
 

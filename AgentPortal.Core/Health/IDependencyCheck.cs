@@ -8,6 +8,9 @@ public interface IDependencyCheck
     /// <summary>Whether the portal is unusable while this dependency is down (it then fails readiness).</summary>
     bool Required { get; }
 
+    /// <summary>False when the dependency is not configured (an optional integration left off): it is then not checked or listed.</summary>
+    bool Configured => true;
+
     Task<DependencyStatus> CheckAsync(CancellationToken cancellationToken);
 }
 

@@ -58,6 +58,8 @@ public sealed partial class SpanForwarder : BackgroundService, IDependencyCheck
 
     public bool Required => false;
 
+    public bool Configured => Enabled;
+
     /// <summary>Queues an export without waiting; false (and counted) when the queue is full or forwarding is off.</summary>
     public bool TryForward(ExportTraceServiceRequest export)
     {
@@ -108,8 +110,7 @@ public sealed partial class SpanForwarder : BackgroundService, IDependencyCheck
 
     public Task<DependencyStatus> CheckAsync(CancellationToken cancellationToken)
     {
-        var error = !Enabled ? null
-            : FailedExports + DroppedExports > 0
+        var error = FailedExports + DroppedExports > 0
                 ? $"{FailedExports} exports failed and {DroppedExports} were dropped since start (forwarded {ForwardedSpans} spans); last error: {_lastError ?? "none"}"
                 : null;
         return Task.FromResult(new DependencyStatus(Name, error is null, Required, TimeSpan.Zero, error));

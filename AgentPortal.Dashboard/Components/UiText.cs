@@ -37,6 +37,44 @@ public static class UiText
         public const string Lead = "This page will show:";
     }
 
+    public static class Overview
+    {
+        public const string Title = "Overview";
+        public const string Range = "Time range";
+        public const string Runs = "Runs";
+        public const string LlmCalls = "LLM calls";
+        public const string ErrorRate = "Error rate";
+        public const string Cost = "Cost";
+        public const string Tokens = "Tokens";
+        public const string P95 = "p95 run latency";
+        public const string AgentUsage = "Agent Usage";
+        public const string ModelUsage = "Usage by model";
+        public const string VersusPrevious = "vs previous";
+        public const string Loading = "Loading usage…";
+        public const string LoadFailed = "Could not load usage.";
+        public const string NoAgentsTitle = "No agent has reported yet";
+        public const string NoAgents = "Register an agent and send its first run with an API key (see docs/AGENT_MONITORING.md):";
+        public const string NoModels = "No LLM calls in this period.";
+    }
+
+    public static class AgentPage
+    {
+        public const string NotFound = "There is no agent with this id. It may belong to a project you cannot see, or the link is wrong.";
+        public const string Runs = "Runs";
+        public const string NoRuns = "No runs in this period. Runs appear when the agent calls POST /agents/{id}/trace/start.";
+        public const string Status = "Status";
+        public const string AllStatuses = "All";
+    }
+
+    public static class TracePage
+    {
+        public const string Title = "Trace";
+        public const string NotFound = "There is no trace with this id (yet). Spans can take a moment to arrive; reload to check again.";
+        public const string Spans = "Spans";
+        public const string Detail = "Span detail";
+        public const string PickSpan = "Select a span to see its attributes.";
+    }
+
     public static class Admin
     {
         public const string Title = "Administration";

@@ -7,6 +7,7 @@ namespace AgentPortal.E2E.Infrastructure;
 public sealed class DashboardServerFixture : IAsyncLifetime
 {
     public const string AdminEmail = "admin@agentportal.local";
+    public const string IngestKey = "ap_e2eIngestKey0123456789abcdefXYZ";
 
     public DashboardProcess Server { get; } = new();
 
@@ -15,7 +16,19 @@ public sealed class DashboardServerFixture : IAsyncLifetime
 
     public Uri BaseAddress => Server.BaseAddress ?? throw new InvalidOperationException("The portal is not started.");
 
-    public Task InitializeAsync() => Server.StartAsync();
+    public Task InitializeAsync()
+    {
+        Server.Environment["Bootstrap__IngestApiKey"] = IngestKey;
+        return Server.StartAsync();
+    }
+
+    /// <summary>A client of the machine API, for seeding data the way agents send it.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", IngestKey);
+        return client;
+    }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 

@@ -1,0 +1,107 @@
+using AgentPortal.Core.Agents;
+using AgentPortal.Core.Pricing;
+using AgentPortal.Core.Telemetry;
+
+namespace AgentPortal.Core.Monitoring;
+
+/// <summary>Totals over a period, as the overview tiles show them.</summary>
+public sealed record UsageTotals(long Runs, long LlmCalls, long Errors, long Tokens, decimal? Cost, double? P95Milliseconds)
+{
+    public double ErrorRate => Runs == 0 ? 0 : (double)Errors / Runs;
+}
+
+/// <summary>One row of the Agent Usage table.</summary>
+public sealed record AgentUsageLine(
+    string AgentId,
+    string Name,
+    AgentType Type,
+    string ProjectId,
+    AgentStatus Status,
+    long Runs,
+    long LlmCalls,
+    long Errors,
+    long InputTokens,
+    long OutputTokens,
+    decimal? Cost,
+    IReadOnlyList<string> UnpricedModels,
+    double? P50Milliseconds,
+    double? P95Milliseconds,
+    DateTime? LastUsedAt)
+{
+    public double ErrorRate => Runs == 0 ? 0 : (double)Errors / Runs;
+
+    public long Tokens => InputTokens + OutputTokens;
+}
+
+public sealed record ModelUsageLine(string Model, long LlmCalls, long InputTokens, long OutputTokens, decimal? Cost);
+
+public sealed record UsageOverview(
+    DateTime From,
+    DateTime To,
+    UsageTotals Current,
+    UsageTotals Previous,
+    IReadOnlyList<AgentUsageLine> Agents,
+    IReadOnlyList<ModelUsageLine> Models);
+
+/// <summary>
+/// The Agent Usage overview: every registered agent with its usage over a period, the totals against
+/// the period before, and usage by model. Read from the hourly rollups and priced at query time.
+/// </summary>
+public sealed class UsageOverviewService(IAgentRegistry registry, ITelemetryStore store, PriceTable prices)
+{
+    private const int MaxAgents = 10_000;
+
+    public async Task<UsageOverview> GetAsync(DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        var span = to - from;
+        var current = await store.GetUsageByAgentAsync(from, to, cancellationToken);
+        var previous = await store.GetUsageByAgentAsync(from - span, from, cancellationToken);
+        var priceList = await prices.ListAsync(cancellationToken);
+        var agents = await ListAgentsAsync(cancellationToken);
+
+        var usageById = current.ToDictionary(u => u.AgentId);
+        var lines = new List<AgentUsageLine>(agents.Count);
+        foreach (var agent in agents)
+        {
+            var usage = usageById.GetValueOrDefault(agent.Id);
+            var cost = usage is null ? new CostBreakdown(null, [], null) : PriceTable.CostOf(priceList, usage.Models);
+            lines.Add(new AgentUsageLine(agent.Id, agent.Name, agent.Type, agent.ProjectId, agent.Status,
+                usage?.Runs ?? 0, usage?.LlmCalls ?? 0, usage?.Errors ?? 0, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0,
+                cost.Cost, cost.UnpricedModels,
+                usage is null ? null : DurationHistogram.Quantile(usage.RunDurations, 0.5),
+                usage is null ? null : DurationHistogram.Quantile(usage.RunDurations, 0.95),
+                agent.LastUsedAt));
+        }
+
+        var models = current.SelectMany(u => u.Models).GroupBy(m => m.Model).Select(g =>
+                new ModelUsageLine(g.Key, g.Sum(m => m.LlmCalls), g.Sum(m => m.InputTokens), g.Sum(m => m.OutputTokens), PriceTable.CostOf(priceList, g).Cost))
+            .OrderByDescending(m => m.LlmCalls).ToList();
+
+        return new UsageOverview(from, to, Totals(current, priceList), Totals(previous, priceList),
+            [.. lines.OrderByDescending(l => l.Runs + l.LlmCalls).ThenByDescending(l => l.LastUsedAt).ThenBy(l => l.Name, StringComparer.OrdinalIgnoreCase)],
+            models);
+    }
+
+    private static UsageTotals Totals(IReadOnlyList<AgentPeriodUsage> usage, IReadOnlyList<ModelPrice> priceList) => new(
+        usage.Sum(u => u.Runs),
+        usage.Sum(u => u.LlmCalls),
+        usage.Sum(u => u.Errors),
+        usage.Sum(u => u.InputTokens + u.OutputTokens),
+        PriceTable.CostOf(priceList, usage.SelectMany(u => u.Models)).Cost,
+        DurationHistogram.Quantile(usage.SelectMany(u => u.RunDurations).GroupBy(d => d.Bucket).Select(g => (g.Key, g.Sum(d => d.Count))), 0.95));
+
+    private async Task<List<Agent>> ListAgentsAsync(CancellationToken cancellationToken)
+    {
+        var agents = new List<Agent>();
+        for (var page = 1; agents.Count < MaxAgents; page++)
+        {
+            var result = await registry.ListAsync(new ListAgentsRequest { Page = page, PageSize = 500 }, cancellationToken);
+            agents.AddRange(result.Items);
+            if (!result.HasMore)
+            {
+                break;
+            }
+        }
+        return agents;
+    }
+}

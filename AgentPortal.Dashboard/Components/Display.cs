@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace AgentPortal.Dashboard.Components;
+
+/// <summary>How numbers read on every page: counts with separators, costs that say when there is no price.</summary>
+public static class Display
+{
+    private static readonly CultureInfo s_culture = CultureInfo.InvariantCulture;
+
+    public static string Count(long value) => value.ToString("N0", s_culture);
+
+    public static string Percent(double ratio) => (ratio * 100).ToString(ratio is > 0 and < 0.1 ? "0.0" : "0", s_culture) + " %";
+
+    public static string Cost(decimal? value) => value switch
+    {
+        null => "no price",
+        0 => "$0",
+        < 0.01m => "$" + value.Value.ToString("0.0000", s_culture),
+        _ => "$" + value.Value.ToString("N2", s_culture),
+    };
+
+    public static string Duration(double? milliseconds) => milliseconds switch
+    {
+        null => "—",
+        < 1 => "< 1 ms",
+        < 1_000 => milliseconds.Value.ToString("0", s_culture) + " ms",
+        < 60_000 => (milliseconds.Value / 1_000).ToString("0.0", s_culture) + " s",
+        _ => (milliseconds.Value / 60_000).ToString("0.0", s_culture) + " min",
+    };
+
+    public static string When(DateTime? utc) => utc is { } time ? time.ToString("yyyy-MM-dd HH:mm 'UTC'", s_culture) : "never";
+
+    /// <summary>"+12 %", "−5 %", "new" or "same", comparing a period with the one before.</summary>
+    public static string Change(double current, double previous)
+    {
+        if (previous == 0)
+        {
+            return current == 0 ? "same" : "new";
+        }
+        var change = (current - previous) / previous;
+        return Math.Abs(change) < 0.005 ? "same" : (change > 0 ? "+" : "−") + Math.Abs(change * 100).ToString("0", s_culture) + " %";
+    }
+}

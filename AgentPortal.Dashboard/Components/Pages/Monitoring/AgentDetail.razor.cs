@@ -1,0 +1,116 @@
+using AgentPortal.Core.Monitoring;
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Components.Pages.Overview;
+using Microsoft.AspNetCore.Components;
+using Radzen;
+using Radzen.Blazor;
+
+namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
+
+public partial class AgentDetail
+{
+    private AgentSummary? _summary;
+    private string? _error;
+    private bool _loading = true;
+    private TimeRange _range = TimeRange.Default;
+    private string? _status;
+    private IEnumerable<RunRecord>? _runs;
+    private int _runCount;
+    private bool _runsLoading;
+    private RadzenDataGrid<RunRecord>? _runsGrid;
+
+    [Parameter]
+    public required string AgentId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "range")]
+    public string? RangeKey { get; set; }
+
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? StatusFilter { get; set; }
+
+    [Inject]
+    public required AgentActivityService Activity { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [Inject]
+    public required ILogger<AgentDetail> Logger { get; init; }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _range = TimeRange.Parse(RangeKey);
+        _status = StatusFilter is "ok" or "error" or "running" ? StatusFilter : null;
+        await LoadAsync();
+        if (_runsGrid is not null)
+        {
+            await _runsGrid.Reload();
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        _error = null;
+        _loading = true;
+        try
+        {
+            var to = Time.GetUtcNow().UtcDateTime;
+            _summary = Guid.TryParse(AgentId, out _) ? await Activity.GetSummaryAsync(AgentId, to - _range.Length, to, CancellationToken.None) : null;
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Loading agent {AgentId} failed", AgentId);
+            _error = ex.Message;
+        }
+        finally
+        {
+            _loading = false;
+        }
+    }
+
+    private async Task LoadRunsAsync(LoadDataArgs args)
+    {
+        _runsLoading = true;
+        try
+        {
+            var pageSize = args.Top ?? 25;
+            var to = Time.GetUtcNow().UtcDateTime;
+            var page = await Activity.ListRunsAsync(new ListRunsRequest
+            {
+                AgentId = AgentId,
+                From = to - _range.Length,
+                To = to.AddMinutes(1),
+                Status = _status switch { "ok" => RunStatus.Ok, "error" => RunStatus.Error, "running" => RunStatus.Running, _ => null },
+                Page = ((args.Skip ?? 0) / pageSize) + 1,
+                PageSize = pageSize,
+            }, CancellationToken.None);
+            _runs = page.Items;
+            _runCount = page.TotalCount;
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Listing runs of agent {AgentId} failed", AgentId);
+            _error = ex.Message;
+        }
+        finally
+        {
+            _runsLoading = false;
+        }
+    }
+
+    private void SelectRange(string key) => Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("range", key));
+
+    private void SelectStatus(string status) => Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("status", status.Length == 0 ? null : status));
+
+    private static BadgeStyle StatusStyle(RunStatus status) => status switch
+    {
+        RunStatus.Ok => BadgeStyle.Success,
+        RunStatus.Error => BadgeStyle.Danger,
+        _ => BadgeStyle.Info,
+    };
+
+    private static string? Preview(string? text) => text is null ? null : text.Length <= 80 ? text : text[..80] + "…";
+}

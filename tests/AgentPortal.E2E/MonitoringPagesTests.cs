@@ -1,0 +1,79 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AgentPortal.E2E.Infrastructure;
+using Microsoft.Playwright;
+
+namespace AgentPortal.E2E;
+
+/// <summary>Seeds agents, runs and LLM calls through the HTTP API, then reads them as an admin would.</summary>
+public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture<DashboardServerFixture>
+{
+    [Fact]
+    public async Task Overview_ShowsTheApisNumbers_ThenAgent_ThenTrace_ThenSpan()
+    {
+        using var api = portal.CreateApiClient();
+        var (agentId, traceId) = await SeedAsync(api);
+        using var stats = JsonDocument.Parse(await api.GetStringAsync($"/agents/{agentId}/stats"));
+
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress, width: 1920, height: 1080);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Agent Usage" })).ToBeVisibleAsync();
+
+        var runsTile = page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value");
+        await Assertions.Expect(runsTile).ToHaveTextAsync(stats.RootElement.GetProperty("runs").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        var callsTile = page.GetByRole(AriaRole.Listitem, new() { Name = "LLM calls" }).GetByTestId("tile-value");
+        await Assertions.Expect(callsTile).ToHaveTextAsync(stats.RootElement.GetProperty("llm_calls").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "e2e-sales-agent" });
+        await Assertions.Expect(row).ToContainTextAsync("vanna");
+        await Assertions.Expect(row).ToContainTextAsync("50 %");
+        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "gpt-4o-mini" })).ToBeVisibleAsync();
+        await session.ScreenshotAsync("20-overview-with-data");
+
+        await row.GetByRole(AriaRole.Link, new() { Name = "e2e-sales-agent" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "e2e-sales-agent", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value")).ToHaveTextAsync("2");
+        await session.ScreenshotAsync("21-agent");
+        await Assertions.Expect(page.GetByText("SQL failed")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Link).Filter(new() { HasText = "UTC" }).Last.ClickAsync();
+        await page.WaitForURLAsync($"**/monitoring/traces/{traceId}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(3);
+        await page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" }).First.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "gen_ai.request.model" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("120 in / 30 out");
+        await session.ScreenshotAsync("22-trace");
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    private static async Task<(string AgentId, string FirstTraceId)> SeedAsync(HttpClient api)
+    {
+        using var agent = JsonDocument.Parse(await (await api.PostAsJsonAsync("/agents/register", new { name = "e2e-sales-agent", type = "vanna", external_id = "conn-e2e" })).Content.ReadAsStringAsync());
+        var agentId = agent.RootElement.GetProperty("id").GetString()!;
+        await api.PostAsJsonAsync("/agents/register", new { name = "e2e-idle-flow", type = "langflow" });
+        string? first = null;
+        for (var i = 0; i < 2; i++)
+        {
+            using var run = JsonDocument.Parse(await (await api.PostAsJsonAsync($"/agents/{agentId}/trace/start", new { input = $"How many orders in week {i}?" })).Content.ReadAsStringAsync());
+            var traceId = run.RootElement.GetProperty("trace_id").GetString()!;
+            var rootSpan = run.RootElement.GetProperty("span_id").GetString()!;
+            first ??= traceId;
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+            var spans = string.Join(",", Enumerable.Range(0, 2).Select(n => $$$"""
+                {"traceId": "{{{traceId}}}", "spanId": "{{{(i * 10 + n + 1):x16}}}", "parentSpanId": "{{{rootSpan}}}", "name": "chat gpt-4o-mini", "kind": 3,
+                 "startTimeUnixNano": "{{{now + n * 1000}}}", "endTimeUnixNano": "{{{now + n * 1000 + 400_000_000}}}",
+                 "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                                {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+                                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 120}},
+                                {"key": "gen_ai.usage.output_tokens", "value": {"intValue": 30}}]}
+                """));
+            var body = $$$"""{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "vanna"}}]}, "scopeSpans": [{"spans": [{{{spans}}}]}]}]}""";
+            (await api.PostAsync("/v1/traces", new StringContent(body, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            (await api.PostAsJsonAsync($"/agents/{agentId}/trace/end", i == 0
+                ? new { trace_id = traceId, status = "error", error = (string?)"SQL failed" }
+                : new { trace_id = traceId, status = "ok", error = (string?)null })).EnsureSuccessStatusCode();
+        }
+        return (agentId, first!);
+    }
+}
