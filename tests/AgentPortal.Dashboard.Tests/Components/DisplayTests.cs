@@ -1,0 +1,38 @@
+using AgentPortal.Dashboard.Components;
+
+namespace AgentPortal.Dashboard.Tests.Components;
+
+public class DisplayTests
+{
+    [Theory]
+    [InlineData(null, "no price")]
+    [InlineData(0.0, "$0")]
+    [InlineData(0.00045, "$0.0005")]
+    [InlineData(12.345, "$12.35")]
+    [InlineData(1234.5, "$1,234.50")]
+    public void Cost_SaysNoPriceRatherThanZero(double? value, string expected) =>
+        Assert.Equal(expected, Display.Cost(value is { } v ? (decimal)v : null));
+
+    [Theory]
+    [InlineData(null, "—")]
+    [InlineData(0.4, "< 1 ms")]
+    [InlineData(840.3, "840 ms")]
+    [InlineData(2_950.0, "3.0 s")]
+    [InlineData(90_000.0, "1.5 min")]
+    public void Duration_ReadsAtAGlance(double? milliseconds, string expected) => Assert.Equal(expected, Display.Duration(milliseconds));
+
+    [Theory]
+    [InlineData(120, 100, "+20 %")]
+    [InlineData(80, 100, "−20 %")]
+    [InlineData(100, 100, "same")]
+    [InlineData(5, 0, "new")]
+    [InlineData(0, 0, "same")]
+    public void Change_ComparesWithThePeriodBefore(double current, double previous, string expected) =>
+        Assert.Equal(expected, Display.Change(current, previous));
+
+    [Theory]
+    [InlineData(0.5, "50 %")]
+    [InlineData(0.025, "2.5 %")]
+    [InlineData(0, "0 %")]
+    public void Percent_KeepsOneDecimalForSmallRates(double ratio, string expected) => Assert.Equal(expected, Display.Percent(ratio));
+}
