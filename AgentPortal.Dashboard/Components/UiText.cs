@@ -57,6 +57,16 @@ public static class UiText
         public const string NoModels = "No LLM calls in this period.";
     }
 
+    public static class Registry
+    {
+        public const string Title = "Agents";
+        public const string Search = "Search name or external id";
+        public const string Type = "Type";
+        public const string Status = "Status";
+        public const string Any = "Any";
+        public const string NoAgents = "No agent matches. Agents appear when they call POST /agents/register, or when their spans arrive at /v1/traces.";
+    }
+
     public static class AgentPage
     {
         public const string NotFound = "There is no agent with this id. It may belong to a project you cannot see, or the link is wrong.";

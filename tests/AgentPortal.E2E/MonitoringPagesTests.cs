@@ -47,6 +47,29 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         Assert.Empty(session.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task Registry_ListsAgents_WithFiltersKeptInTheUrl()
+    {
+        using var api = portal.CreateApiClient();
+        await api.PostAsJsonAsync("/agents/register", new { name = "e2e-registry-flow", type = "langflow", external_id = "flow-e2e-1" });
+        await api.PostAsJsonAsync("/agents/register", new { name = "e2e-registry-vanna", type = "vanna" });
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+
+        await page.GotoAsync("/registry?type=langflow");
+        await session.WaitForInteractiveAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "e2e-registry-flow" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "e2e-registry-vanna" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "flow-e2e-1" })).ToBeVisibleAsync();
+        await session.ScreenshotAsync("23-registry-filtered");
+
+        await page.GotoAsync("/registry?search=no-such-agent-anywhere");
+        await Assertions.Expect(page.GetByText("No agent matches")).ToBeVisibleAsync();
+        Assert.Empty(session.ConsoleErrors);
+    }
+
     private static async Task<(string AgentId, string FirstTraceId)> SeedAsync(HttpClient api)
     {
         using var agent = JsonDocument.Parse(await (await api.PostAsJsonAsync("/agents/register", new { name = "e2e-sales-agent", type = "vanna", external_id = "conn-e2e" })).Content.ReadAsStringAsync());
