@@ -5,6 +5,9 @@ using AgentPortal.Core.Telemetry;
 
 namespace AgentPortal.Core.Monitoring;
 
+/// <summary>One hour of an agent's activity for the charts; hours without activity are zero, not missing.</summary>
+public sealed record HourlyPoint(DateTime Hour, long Runs, long Errors, long LlmCalls, long Tokens, double? P50Milliseconds, double? P95Milliseconds);
+
 public sealed record AgentSummary(Agent Agent, UsageTotals Current, UsageTotals Previous, IReadOnlyList<string> UnpricedModels, double? P50Milliseconds);
 
 /// <summary>One agent's page: who it is, its usage against the period before, its runs, and a run's spans.</summary>
@@ -20,6 +23,19 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
         var current = await TotalsAsync(agent.Id, from, to, cancellationToken);
         var previous = await TotalsAsync(agent.Id, from - (to - from), from, cancellationToken);
         return new AgentSummary(agent, current.Totals, previous.Totals, current.Unpriced, current.P50);
+    }
+
+    public async Task<IReadOnlyList<HourlyPoint>> GetHourlyAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        var rows = (await store.GetHourlyUsageAsync(agentId, from, to, cancellationToken)).ToDictionary(h => h.Hour);
+        var points = new List<HourlyPoint>();
+        for (var hour = new DateTime(from.Year, from.Month, from.Day, from.Hour, 0, 0, DateTimeKind.Utc); hour < to; hour = hour.AddHours(1))
+        {
+            points.Add(rows.TryGetValue(hour, out var h)
+                ? new HourlyPoint(hour, h.Runs, h.Errors, h.LlmCalls, h.InputTokens + h.OutputTokens, h.P50Milliseconds, h.P95Milliseconds)
+                : new HourlyPoint(hour, 0, 0, 0, 0, null, null));
+        }
+        return points;
     }
 
     public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) =>

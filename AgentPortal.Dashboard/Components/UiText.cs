@@ -71,6 +71,9 @@ public static class UiText
     {
         public const string NotFound = "There is no agent with this id. It may belong to a project you cannot see, or the link is wrong.";
         public const string Runs = "Runs";
+        public const string RunsAndErrors = "Runs and errors per hour";
+        public const string Latency = "Run latency per hour";
+        public const string Tokens = "Tokens per hour";
         public const string NoRuns = "No runs in this period. Runs appear when the agent calls POST /agents/{id}/trace/start.";
         public const string Status = "Status";
         public const string AllStatuses = "All";

@@ -34,6 +34,8 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await row.GetByRole(AriaRole.Link, new() { Name = "e2e-sales-agent" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "e2e-sales-agent", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value")).ToHaveTextAsync("2");
+        // The hourly charts draw their series once they know their size.
+        await Assertions.Expect(page.Locator(".rz-chart .rz-series path, .rz-chart .rz-column-series path, .rz-chart rect").First).ToBeAttachedAsync();
         await session.ScreenshotAsync("21-agent");
         await Assertions.Expect(page.GetByText("SQL failed")).ToBeVisibleAsync();
 

@@ -10,6 +10,8 @@ namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
 public partial class AgentDetail
 {
     private AgentSummary? _summary;
+    private IReadOnlyList<HourlyPoint> _hourly = [];
+    private IReadOnlyList<HourlyPoint> _latency = [];
     private string? _error;
     private bool _loading = true;
     private TimeRange _range = TimeRange.Default;
@@ -59,6 +61,12 @@ public partial class AgentDetail
         {
             var to = Time.GetUtcNow().UtcDateTime;
             _summary = Guid.TryParse(AgentId, out _) ? await Activity.GetSummaryAsync(AgentId, to - _range.Length, to, CancellationToken.None) : null;
+            if (_summary is not null)
+            {
+                _hourly = await Activity.GetHourlyAsync(AgentId, to - _range.Length, to, CancellationToken.None);
+                // Hours without runs have no latency: leave them out of the lines rather than drawing zeros.
+                _latency = [.. _hourly.Where(h => h.P50Milliseconds is not null)];
+            }
         }
         catch (Exception ex)
         {
@@ -111,6 +119,10 @@ public partial class AgentDetail
         RunStatus.Error => BadgeStyle.Danger,
         _ => BadgeStyle.Info,
     };
+
+    private string HourLabel(object value) => value is DateTime hour
+        ? hour.ToString(_range.Length > TimeSpan.FromDays(1) ? "MM-dd HH:00" : "HH:00", System.Globalization.CultureInfo.InvariantCulture)
+        : value.ToString() ?? "";
 
     private static string? Preview(string? text) => text is null ? null : text.Length <= 80 ? text : text[..80] + "…";
 }
