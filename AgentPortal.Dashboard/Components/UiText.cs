@@ -79,6 +79,15 @@ public static class UiText
         public const string AllStatuses = "All";
     }
 
+    public static class TracesPage
+    {
+        public const string Title = "Traces";
+        public const string Search = "Search input, output or error";
+        public const string Agent = "Agent";
+        public const string AnyAgent = "All agents";
+        public const string NoRuns = "No run matches these filters in this period.";
+    }
+
     public static class TracePage
     {
         public const string Title = "Trace";

@@ -33,19 +33,43 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
 
         await row.GetByRole(AriaRole.Link, new() { Name = "e2e-sales-agent" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "e2e-sales-agent", Level = 1 })).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value"))
+            .ToHaveTextAsync(stats.RootElement.GetProperty("runs").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         // The hourly charts draw their series once they know their size.
         await Assertions.Expect(page.Locator(".rz-chart .rz-series path, .rz-chart .rz-column-series path, .rz-chart rect").First).ToBeAttachedAsync();
         await session.ScreenshotAsync("21-agent");
-        await Assertions.Expect(page.GetByText("SQL failed")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("SQL failed").First).ToBeVisibleAsync();
 
-        await page.GetByRole(AriaRole.Link).Filter(new() { HasText = "UTC" }).Last.ClickAsync();
+        await page.GotoAsync($"/monitoring/agents/{agentId}?status=error");
+        await page.Locator($"a[href='monitoring/traces/{traceId}']").ClickAsync();
         await page.WaitForURLAsync($"**/monitoring/traces/{traceId}");
         await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(3);
         await page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" }).First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "gen_ai.request.model" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("120 in / 30 out");
         await session.ScreenshotAsync("22-trace");
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Traces_SearchRunsAcrossAgents_ByStatusAndText()
+    {
+        using var api = portal.CreateApiClient();
+        await SeedAsync(api);
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+
+        await page.GotoAsync("/monitoring/traces?status=error");
+        await session.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText("SQL failed").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "e2e-sales-agent" }).First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("How many orders in week 1?")).ToHaveCountAsync(0);
+        await session.ScreenshotAsync("24-traces-errors");
+
+        await page.GotoAsync("/monitoring/traces?search=week%201");
+        await Assertions.Expect(page.GetByText("How many orders in week 1?").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("How many orders in week 0?")).ToHaveCountAsync(0);
         Assert.Empty(session.ConsoleErrors);
     }
 

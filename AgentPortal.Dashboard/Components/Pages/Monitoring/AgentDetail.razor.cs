@@ -2,8 +2,6 @@ using AgentPortal.Core.Monitoring;
 using AgentPortal.Core.Telemetry;
 using AgentPortal.Dashboard.Components.Pages.Overview;
 using Microsoft.AspNetCore.Components;
-using Radzen;
-using Radzen.Blazor;
 
 namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
 
@@ -16,10 +14,8 @@ public partial class AgentDetail
     private bool _loading = true;
     private TimeRange _range = TimeRange.Default;
     private string? _status;
-    private IEnumerable<RunRecord>? _runs;
-    private int _runCount;
-    private bool _runsLoading;
-    private RadzenDataGrid<RunRecord>? _runsGrid;
+    private DateTime _from;
+    private DateTime _to;
 
     [Parameter]
     public required string AgentId { get; set; }
@@ -47,11 +43,9 @@ public partial class AgentDetail
         _range = TimeRange.Parse(RangeKey);
         _status = StatusFilter is "ok" or "error" or "running" ? StatusFilter : null;
         await LoadAsync();
-        if (_runsGrid is not null)
-        {
-            await _runsGrid.Reload();
-        }
     }
+
+    private RunStatus? RunStatusFilter => _status switch { "ok" => RunStatus.Ok, "error" => RunStatus.Error, "running" => RunStatus.Running, _ => null };
 
     private async Task LoadAsync()
     {
@@ -60,6 +54,7 @@ public partial class AgentDetail
         try
         {
             var to = Time.GetUtcNow().UtcDateTime;
+            (_from, _to) = (to - _range.Length, to.AddMinutes(1));
             _summary = Guid.TryParse(AgentId, out _) ? await Activity.GetSummaryAsync(AgentId, to - _range.Length, to, CancellationToken.None) : null;
             if (_summary is not null)
             {
@@ -79,50 +74,11 @@ public partial class AgentDetail
         }
     }
 
-    private async Task LoadRunsAsync(LoadDataArgs args)
-    {
-        _runsLoading = true;
-        try
-        {
-            var pageSize = args.Top ?? 25;
-            var to = Time.GetUtcNow().UtcDateTime;
-            var page = await Activity.ListRunsAsync(new ListRunsRequest
-            {
-                AgentId = AgentId,
-                From = to - _range.Length,
-                To = to.AddMinutes(1),
-                Status = _status switch { "ok" => RunStatus.Ok, "error" => RunStatus.Error, "running" => RunStatus.Running, _ => null },
-                Page = ((args.Skip ?? 0) / pageSize) + 1,
-                PageSize = pageSize,
-            }, CancellationToken.None);
-            _runs = page.Items;
-            _runCount = page.TotalCount;
-        }
-        catch (Exception ex)
-        {
-            Logger.LogError(ex, "Listing runs of agent {AgentId} failed", AgentId);
-            _error = ex.Message;
-        }
-        finally
-        {
-            _runsLoading = false;
-        }
-    }
-
     private void SelectRange(string key) => Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("range", key));
 
     private void SelectStatus(string status) => Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("status", status.Length == 0 ? null : status));
 
-    private static BadgeStyle StatusStyle(RunStatus status) => status switch
-    {
-        RunStatus.Ok => BadgeStyle.Success,
-        RunStatus.Error => BadgeStyle.Danger,
-        _ => BadgeStyle.Info,
-    };
-
     private string HourLabel(object value) => value is DateTime hour
         ? hour.ToString(_range.Length > TimeSpan.FromDays(1) ? "MM-dd HH:00" : "HH:00", System.Globalization.CultureInfo.InvariantCulture)
         : value.ToString() ?? "";
-
-    private static string? Preview(string? text) => text is null ? null : text.Length <= 80 ? text : text[..80] + "…";
 }
