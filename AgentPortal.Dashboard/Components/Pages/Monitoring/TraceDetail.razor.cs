@@ -9,6 +9,7 @@ public partial class TraceDetail
 {
     private List<TraceRow>? _rows;
     private RunRecord? _run;
+    private string? _agentName;
     private SpanRecord? _selected;
     private string? _error;
 
@@ -17,6 +18,9 @@ public partial class TraceDetail
 
     [Inject]
     public required AgentActivityService Activity { get; init; }
+
+    [Inject]
+    public required AgentPortal.Core.Agents.IAgentRegistry Agents { get; init; }
 
     [Inject]
     public required ILogger<TraceDetail> Logger { get; init; }
@@ -38,6 +42,7 @@ public partial class TraceDetail
             }
             var (run, spans) = await Activity.GetTraceAsync(TraceId, CancellationToken.None);
             _run = run;
+            _agentName = run is null ? null : (await Agents.GetAsync(run.AgentId, CancellationToken.None))?.Name;
             _rows = [.. TraceTree.Build(spans)];
             _selected = _rows.FirstOrDefault()?.Span;
         }
