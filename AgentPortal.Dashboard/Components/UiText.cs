@@ -77,6 +77,14 @@ public static class UiText
         public const string NoRuns = "No runs in this period. Runs appear when the agent calls POST /agents/{id}/trace/start.";
         public const string Status = "Status";
         public const string AllStatuses = "All";
+        public const string Monitoring = "Monitoring";
+        public const string Deactivate = "Deactivate";
+        public const string Activate = "Activate";
+        public const string MonitoringOn = "Monitoring is on: runs and spans of this agent are stored.";
+        public const string MonitoringOff = "Monitoring is off: this agent's runs still get ids, and nothing is stored.";
+        public const string Deactivated = "The agent is inactive: it cannot start runs until activated.";
+        public const string Activated = "The agent is active again.";
+        public const string UpdateFailed = "Could not change the agent.";
     }
 
     public static class TracesPage

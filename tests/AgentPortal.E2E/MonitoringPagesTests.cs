@@ -74,6 +74,37 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
     }
 
     [Fact]
+    public async Task AgentPage_AdminDeactivatesAndTurnsMonitoringOff_AndTheApiSeesIt()
+    {
+        using var api = portal.CreateApiClient();
+        using var agent = JsonDocument.Parse(await (await api.PostAsJsonAsync("/agents/register", new { name = "e2e-toggled", type = "autogen" })).Content.ReadAsStringAsync());
+        var id = agent.RootElement.GetProperty("id").GetString();
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await page.GotoAsync($"/monitoring/agents/{id}");
+        await session.WaitForInteractiveAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Activate", Exact = true })).ToBeVisibleAsync();
+        Assert.Equal("inactive", JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}")).RootElement.GetProperty("status").GetString());
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.PostAsJsonAsync($"/agents/{id}/trace/start", new { })).StatusCode);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Activate", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deactivate", Exact = true })).ToBeVisibleAsync();
+        // Radzen draws the switch over a hidden checkbox that carries the accessible name.
+        await Assertions.Expect(page.GetByRole(AriaRole.Switch, new() { Name = "Monitoring" })).ToBeCheckedAsync();
+        await page.Locator(".rz-switch").ClickAsync();
+        await Assertions.Expect(page.GetByText("Monitoring is off")).ToBeVisibleAsync();
+        await session.ScreenshotAsync("25-agent-toggled");
+
+        using var after = JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}"));
+        Assert.Equal("active", after.RootElement.GetProperty("status").GetString());
+        Assert.False(after.RootElement.GetProperty("monitoring_enabled").GetBoolean());
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
     public async Task Registry_ListsAgents_WithFiltersKeptInTheUrl()
     {
         using var api = portal.CreateApiClient();

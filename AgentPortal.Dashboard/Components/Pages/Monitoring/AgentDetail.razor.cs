@@ -14,6 +14,7 @@ public partial class AgentDetail
     private bool _loading = true;
     private TimeRange _range = TimeRange.Default;
     private string? _status;
+    private bool _saving;
     private DateTime _from;
     private DateTime _to;
 
@@ -28,6 +29,12 @@ public partial class AgentDetail
 
     [Inject]
     public required AgentActivityService Activity { get; init; }
+
+    [Inject]
+    public required AgentPortal.Core.Agents.IAgentRegistry Agents { get; init; }
+
+    [Inject]
+    public required Radzen.NotificationService Notifications { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
@@ -71,6 +78,34 @@ public partial class AgentDetail
         finally
         {
             _loading = false;
+        }
+    }
+
+    private Task SetMonitoringAsync(bool enabled) =>
+        UpdateAsync(new AgentPortal.Core.Agents.UpdateAgentRequest { MonitoringEnabled = enabled },
+            enabled ? UiText.AgentPage.MonitoringOn : UiText.AgentPage.MonitoringOff);
+
+    private Task ToggleStatusAsync() => _summary!.Agent.Status == AgentPortal.Core.Agents.AgentStatus.Active
+        ? UpdateAsync(new AgentPortal.Core.Agents.UpdateAgentRequest { Status = AgentPortal.Core.Agents.AgentStatus.Inactive }, UiText.AgentPage.Deactivated)
+        : UpdateAsync(new AgentPortal.Core.Agents.UpdateAgentRequest { Status = AgentPortal.Core.Agents.AgentStatus.Active }, UiText.AgentPage.Activated);
+
+    private async Task UpdateAsync(AgentPortal.Core.Agents.UpdateAgentRequest request, string done)
+    {
+        _saving = true;
+        try
+        {
+            var agent = await Agents.UpdateAsync(AgentId, request, CancellationToken.None);
+            _summary = _summary! with { Agent = agent };
+            Notifications.Notify(Radzen.NotificationSeverity.Success, done, duration: 4_000);
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Updating agent {AgentId} failed", AgentId);
+            Notifications.Notify(Radzen.NotificationSeverity.Error, UiText.AgentPage.UpdateFailed, ex.Message, duration: 8_000);
+        }
+        finally
+        {
+            _saving = false;
         }
     }
 
