@@ -105,6 +105,20 @@ public static class UiText
         public const string PickSpan = "Select a span to see its attributes.";
     }
 
+    public static class Prices
+    {
+        public const string Title = "Model prices";
+        public const string Explain = "USD per million tokens. Costs are computed from these when you look, so a new price re-prices usage from its date on; older usage keeps the older price.";
+        public const string Model = "Model";
+        public const string Input = "Input / 1M";
+        public const string Output = "Output / 1M";
+        public const string Cached = "Cached input / 1M";
+        public const string From = "Effective from";
+        public const string Save = "Save price";
+        public const string Required = "Give a model name and the input and output prices.";
+        public const string Saved = "Saved the price of {0} from {1:yyyy-MM-dd}.";
+    }
+
     public static class Admin
     {
         public const string Title = "Administration";

@@ -105,6 +105,27 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
     }
 
     [Fact]
+    public async Task Admin_AddsAModelPrice_AndItIsListed()
+    {
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress, width: 1920, height: 1080);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await page.GotoAsync("/admin");
+        await session.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "gpt-4o-mini", Exact = true })).ToBeVisibleAsync();
+
+        await page.GetByLabel("Model", new() { Exact = true }).FillAsync("e2e-house-model");
+        await page.GetByLabel("Input / 1M", new() { Exact = true }).FillAsync("1.5");
+        await page.GetByLabel("Output / 1M", new() { Exact = true }).FillAsync("4");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save price" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByText("Saved the price of e2e-house-model")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "e2e-house-model", Exact = true })).ToBeVisibleAsync();
+        await session.ScreenshotAsync("26-admin-prices");
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
     public async Task Registry_ListsAgents_WithFiltersKeptInTheUrl()
     {
         using var api = portal.CreateApiClient();

@@ -1,0 +1,60 @@
+using AgentPortal.Core.Pricing;
+using Microsoft.AspNetCore.Components;
+
+namespace AgentPortal.Dashboard.Components.Controls;
+
+public partial class PriceTableEditor
+{
+    private IReadOnlyList<ModelPrice>? _prices;
+    private string? _model;
+    private decimal? _input;
+    private decimal? _output;
+    private decimal? _cached;
+    private DateTime? _from;
+    private bool _saving;
+    private string? _problem;
+
+    [Inject]
+    public required PriceTable Prices { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [Inject]
+    public required Radzen.NotificationService Notifications { get; init; }
+
+    protected override async Task OnInitializedAsync() => _prices = await Prices.ListAsync(CancellationToken.None);
+
+    private async Task SaveAsync()
+    {
+        _problem = null;
+        if (string.IsNullOrWhiteSpace(_model) || _input is null || _output is null)
+        {
+            _problem = UiText.Prices.Required;
+            return;
+        }
+        _saving = true;
+        try
+        {
+            var price = await Prices.SetAsync(new SetPriceRequest
+            {
+                Model = _model.Trim(),
+                InputPerMillion = _input.Value,
+                OutputPerMillion = _output.Value,
+                CachedInputPerMillion = _cached,
+                EffectiveFrom = _from is { } from ? DateTime.SpecifyKind(from.Date, DateTimeKind.Utc) : Time.GetUtcNow().UtcDateTime,
+            }, CancellationToken.None);
+            _prices = await Prices.ListAsync(CancellationToken.None);
+            Notifications.Notify(Radzen.NotificationSeverity.Success, string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.Prices.Saved, price.Model, price.EffectiveFrom), duration: 5_000);
+            (_model, _input, _output, _cached, _from) = (null, null, null, null, null);
+        }
+        catch (Core.Common.ValidationFailedException ex)
+        {
+            _problem = string.Join(" ", ex.Errors.SelectMany(e => e.Value.Select(v => $"{e.Key} {v}")));
+        }
+        finally
+        {
+            _saving = false;
+        }
+    }
+}
