@@ -71,9 +71,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<RunTimeoutJob>());
         services.AddSingleton<AgentRunService>();
         services.AddSingleton<Otlp.OtlpTraceService>();
-        services.AddSingleton(provider => new Otlp.SpanForwarder(
-            provider.GetRequiredService<IOptions<ForwardingOptions>>(), provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Otlp.SpanForwarder>>()));
+        services.AddSingleton<Otlp.SpanForwarder>();
         services.AddHostedService(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
         services.AddSingleton<IDependencyCheck>(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
 

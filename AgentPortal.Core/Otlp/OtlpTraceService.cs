@@ -79,10 +79,12 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
 
         if (mapped.Count > 0)
         {
-            var records = mapped.Select(m => m.ToRecord(projectId)).ToList();
-            foreach (var record in records)
+            var records = new List<SpanRecord>(mapped.Count);
+            foreach (var (span, _) in mapped)
             {
-                record.PrepareForStorage();
+                span.ProjectId = span.AgentId is null ? null : projectId;
+                span.PrepareForStorage();
+                records.Add(span);
             }
             var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records), cancellationToken);
             LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
@@ -154,8 +156,9 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     }
 
     /// <summary>Checked on the mapped text, so each attribute value is converted once.</summary>
-    private static string? ValidateAttributes(MappedSpan span)
+    private static string? ValidateAttributes(MappedSpan mapped)
     {
+        var span = mapped.Span;
         foreach (var (key, value) in span.Attributes)
         {
             if (value.Length > MaxAttributeValueLength)
@@ -212,7 +215,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             Proto.Trace.Status.Types.StatusCode.Error => SpanStatusCode.Error,
             _ => errorType is not null ? SpanStatusCode.Error : SpanStatusCode.Unset,
         };
-        return new MappedSpan
+        var record = new SpanRecord
         {
             TraceId = Convert.ToHexStringLower(span.TraceId.Span),
             SpanId = Convert.ToHexStringLower(span.SpanId.Span),
@@ -232,15 +235,17 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             OutputTokens = Number("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
             CachedInputTokens = Number("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.prompt_tokens_details.cached_tokens"),
             ReportedCost = Money("gen_ai.cost.total_cost", "gen_ai.usage.cost") ?? (Money("gen_ai.cost.input_cost") + Money("gen_ai.cost.output_cost")),
-            // Agent linkage, first match wins (DESIGN.md).
-            AgentKey = Get("gen_ai.agent.id") ?? Get("metadata.agent_id") ?? RequesterMetadata.Find(requester, "agent_id"),
-            AgentName = Get("gen_ai.agent.name") ?? Get("metadata.agent_name") ?? RequesterMetadata.Find(requester, "agent_name"),
-            AgentType = Get("metadata.agent_type") ?? RequesterMetadata.Find(requester, "agent_type"),
-            ParentTraceId = Get("metadata.parent_trace_id") ?? RequesterMetadata.Find(requester, "parent_trace_id"),
             Attributes = attributes,
             ResourceAttributes = resource,
             Events = [.. span.Events.Select(e => new SpanEvent(e.Name, (long)Math.Min(e.TimeUnixNano, long.MaxValue), ToPairs(e.Attributes)))],
         };
+        // Agent linkage, first match wins (DESIGN.md).
+        var hints = new LinkHints(
+            Get("gen_ai.agent.id") ?? Get("metadata.agent_id") ?? RequesterMetadata.Find(requester, "agent_id"),
+            Get("gen_ai.agent.name") ?? Get("metadata.agent_name") ?? RequesterMetadata.Find(requester, "agent_name"),
+            Get("metadata.agent_type") ?? RequesterMetadata.Find(requester, "agent_type"),
+            Get("metadata.parent_trace_id") ?? RequesterMetadata.Find(requester, "parent_trace_id"));
+        return new MappedSpan(record, hints);
     }
 
     /// <summary>
@@ -251,11 +256,11 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     private async Task LinkToRunsAsync(List<MappedSpan> spans, CancellationToken cancellationToken)
     {
         var moves = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var span in spans)
+        foreach (var (span, hints) in spans)
         {
-            if (span.ParentTraceId is { } parent && AgentRunService.IsHexId(parent.ToLowerInvariant(), 32) && parent.ToLowerInvariant() != span.TraceId)
+            if (hints.ParentTraceId?.ToLowerInvariant() is { } parent && AgentRunService.IsHexId(parent, 32) && parent != span.TraceId)
             {
-                moves.TryAdd(span.TraceId, parent.ToLowerInvariant());
+                moves.TryAdd(span.TraceId, parent);
             }
         }
         if (moves.Count == 0)
@@ -268,15 +273,15 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         {
             runRoots[runTrace] = (await store.GetRunAsync(runTrace, cancellationToken))?.SpanId;
         }
-        var spanIdsByTrace = spans.GroupBy(s => s.TraceId).ToDictionary(g => g.Key, g => g.Select(s => s.SpanId).ToHashSet());
-        foreach (var span in spans)
+        var spanIdsByTrace = spans.GroupBy(s => s.Span.TraceId).ToDictionary(g => g.Key, g => g.Select(s => s.Span.SpanId).ToHashSet());
+        foreach (var (span, _) in spans)
         {
             if (!moves.TryGetValue(span.TraceId, out var runTrace))
             {
                 continue;
             }
             var isRootOfItsTrace = span.ParentSpanId is null || !spanIdsByTrace[span.TraceId].Contains(span.ParentSpanId);
-            span.Attributes.Add(new("agentportal.original_trace_id", span.TraceId));
+            span.Attributes = [.. span.Attributes, new("agentportal.original_trace_id", span.TraceId)];
             span.TraceId = runTrace;
             if (isRootOfItsTrace && runRoots[runTrace] is { } rootSpanId)
             {
@@ -288,23 +293,23 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     private async Task ResolveAgentsAsync(List<MappedSpan> spans, string projectId, CancellationToken cancellationToken)
     {
         var resolved = new Dictionary<(string? Key, string? Name), string?>();
-        foreach (var span in spans)
+        foreach (var (span, hints) in spans)
         {
-            if (span.AgentKey is null && span.AgentName is null)
+            if (hints.AgentKey is null && hints.AgentName is null)
             {
                 continue;
             }
-            var key = (span.AgentKey, span.AgentName);
+            var key = (hints.AgentKey, hints.AgentName);
             if (!resolved.TryGetValue(key, out var agentId))
             {
-                agentId = await ResolveAgentAsync(span, projectId, cancellationToken);
+                agentId = await ResolveAgentAsync(hints, span.ServiceName, projectId, cancellationToken);
                 resolved[key] = agentId;
             }
             span.AgentId = agentId;
         }
     }
 
-    private async Task<string?> ResolveAgentAsync(MappedSpan span, string projectId, CancellationToken cancellationToken)
+    private async Task<string?> ResolveAgentAsync(LinkHints span, string? serviceName, string projectId, CancellationToken cancellationToken)
     {
         if (span.AgentKey is { } agentKey)
         {
@@ -323,7 +328,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         {
             return null;
         }
-        var type = AgentEnums.TryParseType(span.AgentType, out var given) ? given : GuessType(span.ServiceName);
+        var type = AgentEnums.TryParseType(span.AgentType, out var given) ? given : GuessType(serviceName);
         var registered = await registry.RegisterOrGetAsync(new RegisterAgentRequest
         {
             Name = name,
@@ -357,62 +362,10 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
 
     private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
-    private sealed class MappedSpan
-    {
-        public required string TraceId { get; set; }
-        public required string SpanId { get; init; }
-        public string? ParentSpanId { get; set; }
-        public required string Name { get; init; }
-        public SpanKindCode Kind { get; init; }
-        public string? ServiceName { get; init; }
-        public long StartTimeUnixNano { get; init; }
-        public long DurationNanos { get; init; }
-        public SpanStatusCode Status { get; init; }
-        public string? StatusMessage { get; init; }
-        public string? Operation { get; init; }
-        public string? Provider { get; init; }
-        public string? RequestModel { get; init; }
-        public string? ResponseModel { get; init; }
-        public long? InputTokens { get; init; }
-        public long? OutputTokens { get; init; }
-        public long? CachedInputTokens { get; init; }
-        public double? ReportedCost { get; init; }
-        public string? AgentKey { get; init; }
-        public string? AgentName { get; init; }
-        public string? AgentType { get; init; }
-        public string? ParentTraceId { get; init; }
-        public string? AgentId { get; set; }
-        public required List<KeyValuePair<string, string>> Attributes { get; init; }
-        public required List<KeyValuePair<string, string>> ResourceAttributes { get; init; }
-        public required IReadOnlyList<SpanEvent> Events { get; init; }
+    /// <summary>What a span says about its agent and run, read once and used to link it.</summary>
+    private sealed record LinkHints(string? AgentKey, string? AgentName, string? AgentType, string? ParentTraceId);
 
-        public SpanRecord ToRecord(string projectId) => new()
-        {
-            TraceId = TraceId,
-            SpanId = SpanId,
-            ParentSpanId = ParentSpanId,
-            Name = Name,
-            Kind = Kind,
-            ServiceName = ServiceName,
-            AgentId = AgentId,
-            ProjectId = AgentId is null ? null : projectId,
-            StartTimeUnixNano = StartTimeUnixNano,
-            DurationNanos = DurationNanos,
-            Status = Status,
-            StatusMessage = StatusMessage,
-            Operation = Operation,
-            Provider = Provider,
-            RequestModel = RequestModel,
-            ResponseModel = ResponseModel,
-            InputTokens = InputTokens,
-            OutputTokens = OutputTokens,
-            CachedInputTokens = CachedInputTokens,
-            ReportedCost = ReportedCost,
-            Attributes = Attributes,
-            ResourceAttributes = ResourceAttributes,
-            Events = Events,
-        };
-    }
+    private readonly record struct MappedSpan(SpanRecord Span, LinkHints Hints);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "OTLP export for project {ProjectId}: {Accepted} spans accepted ({New} new), {Rejected} rejected")]
     private partial void LogAccepted(int accepted, int @new, int rejected, string projectId);

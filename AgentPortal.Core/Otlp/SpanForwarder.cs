@@ -31,13 +31,13 @@ public sealed partial class SpanForwarder : BackgroundService, IDependencyCheck
     private long _retries;
     private string? _lastError;
 
-    public SpanForwarder(IOptions<ForwardingOptions> options, TimeProvider time, ILogger<SpanForwarder> logger, HttpMessageHandler? handler = null)
+    public SpanForwarder(IOptions<ForwardingOptions> options, TimeProvider time, ILogger<SpanForwarder> logger)
     {
         _options = options.Value;
         _time = time;
         _logger = logger;
         _queue = Channel.CreateBounded<ExportTraceServiceRequest>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true) { Timeout = TimeSpan.FromSeconds(10) };
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         foreach (var (key, value) in _options.ParseHeaders())
         {
             _http.DefaultRequestHeaders.TryAddWithoutValidation(key, value);

@@ -53,4 +53,15 @@ public static class RunSpans
         text is null || text.Length <= MaxPreviewLength ? text : text[..MaxPreviewLength];
 
     public static long HourOf(long unixNano) => unixNano / 1_000_000_000 / 3600 * 3600;
+
+    /// <summary>
+    /// The rollup hours a usage query covers, as unix seconds: from the start of the hour holding
+    /// <paramref name="from"/> up to <paramref name="to"/>, so hours overlapping the range count whole.
+    /// </summary>
+    public static (long FromHour, long To) RollupRange(DateTime from, DateTime to)
+    {
+        var fromSeconds = (long)(from.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        var toSeconds = (long)(to.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        return (fromSeconds / 3600 * 3600, toSeconds);
+    }
 }

@@ -7,6 +7,30 @@ public enum RunStatus
     Error,
 }
 
+public static class RunStatuses
+{
+    public const string Allowed = "running, ok, error";
+
+    public static string ToWire(this RunStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>Parses the lower-case wire name only ("ok", not "Ok" or "1").</summary>
+    public static bool TryParse(string? text, out RunStatus status)
+    {
+        foreach (var candidate in Enum.GetValues<RunStatus>())
+        {
+            if (string.Equals(candidate.ToWire(), text, StringComparison.Ordinal))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+        status = default;
+        return false;
+    }
+
+    public static RunStatus? ParseOrNull(string? text) => TryParse(text, out var status) ? status : null;
+}
+
 /// <summary>An agent run: a trace whose root span was opened by trace start, with what happened inside it.</summary>
 public sealed class RunRecord
 {

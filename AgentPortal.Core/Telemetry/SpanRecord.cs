@@ -23,13 +23,13 @@ public sealed record SpanEvent(string Name, long TimeUnixNano, IReadOnlyList<Key
 /// <summary>One span as stored: identity, timing, status, the GenAI fields the portal reads, and every attribute.</summary>
 public sealed class SpanRecord
 {
-    /// <summary>32 lower-case hex characters.</summary>
-    public required string TraceId { get; init; }
+    /// <summary>32 lower-case hex characters. Set at ingest when an LLM call is moved under its agent run.</summary>
+    public required string TraceId { get; set; }
 
     /// <summary>16 lower-case hex characters.</summary>
     public required string SpanId { get; init; }
 
-    public string? ParentSpanId { get; init; }
+    public string? ParentSpanId { get; set; }
 
     public required string Name { get; init; }
 
@@ -70,7 +70,15 @@ public sealed class SpanRecord
     /// <summary>True for the root span of an agent run (opened by trace start, written at trace end).</summary>
     public bool IsRunRoot { get; init; }
 
-    public IReadOnlyList<KeyValuePair<string, string>> Attributes { get; init; } = [];
+    public IReadOnlyList<KeyValuePair<string, string>> Attributes
+    {
+        get => _attributes;
+        set
+        {
+            _attributes = value;
+            _attributesJson = null;
+        }
+    }
 
     public IReadOnlyList<KeyValuePair<string, string>> ResourceAttributes { get; init; } = [];
 
@@ -86,6 +94,7 @@ public sealed class SpanRecord
 
     public string? EventsJson => _eventsJson ??= SpanJson.WriteEvents(Events) ?? "";
 
+    private IReadOnlyList<KeyValuePair<string, string>> _attributes = [];
     private string? _attributesJson;
     private string? _resourceJson;
     private string? _eventsJson;

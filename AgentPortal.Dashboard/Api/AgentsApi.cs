@@ -156,7 +156,7 @@ public static class AgentsApi
         body.ThrowIfInvalid();
 
         var ended = await runs.EndAsync(agent.Id, new EndRunRequest { TraceId = traceId!, Status = status, Output = output, Error = error }, cancellationToken);
-        return TypedResults.Ok(new EndRunReply(ended.TraceId, ended.Status.ToString().ToLowerInvariant(), ended.EndedAt, ended.DurationMilliseconds, ended.Stored));
+        return TypedResults.Ok(new EndRunReply(ended.TraceId, ended.Status.ToWire(), ended.EndedAt, ended.DurationMilliseconds, ended.Stored));
     }
 
     internal static async Task<Ok<StatsReply>> GetStatsAsync(
@@ -178,7 +178,7 @@ public static class AgentsApi
     {
         var agent = await FindAgentAsync(id, user, registry, cancellationToken);
         var query = new QueryReader(request.Query);
-        var status = query.Enum<RunStatus>("status", TryParseRunStatus, "running, ok, error");
+        var status = query.Enum<RunStatus>("status", RunStatuses.TryParse, RunStatuses.Allowed);
         var page = query.Int("page", 1, 1, 1_000_000);
         var pageSize = query.Int("page_size", 50, 1, 500);
         var text = query.String("search", 200);
@@ -257,15 +257,7 @@ public static class AgentsApi
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 1) : null;
 
-    private static bool TryParseEndStatus(string? text, out RunStatus status)
-    {
-        status = text switch { "ok" => RunStatus.Ok, "error" => RunStatus.Error, _ => RunStatus.Running };
-        return status != RunStatus.Running;
-    }
-
-    private static bool TryParseRunStatus(string? text, out RunStatus status)
-    {
-        status = text switch { "running" => RunStatus.Running, "ok" => RunStatus.Ok, "error" => RunStatus.Error, _ => (RunStatus)(-1) };
-        return status >= 0;
-    }
+    /// <summary>A run ends as ok or error; "running" is not an end.</summary>
+    private static bool TryParseEndStatus(string? text, out RunStatus status) =>
+        RunStatuses.TryParse(text, out status) && status != RunStatus.Running;
 }

@@ -78,7 +78,7 @@ public sealed record RunReply(
         AgentRunService.FromUnixNano(run.StartedUnixNano),
         run.EndedUnixNano is { } ended ? AgentRunService.FromUnixNano(ended) : null,
         run.DurationNanos / 1_000_000.0,
-        run.Status.ToString().ToLowerInvariant(), run.Error, run.Input, run.Output,
+        run.Status.ToWire(), run.Error, run.Input, run.Output,
         run.Metadata is null ? null : JsonDocument.Parse(run.Metadata).RootElement.Clone(),
         run.LlmCalls, run.InputTokens, run.OutputTokens);
 }

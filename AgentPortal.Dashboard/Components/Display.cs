@@ -28,6 +28,14 @@ public static class Display
         _ => (milliseconds.Value / 60_000).ToString("0.0", s_culture) + " min",
     };
 
+    /// <summary>The badge colour of a run status, the same on every page.</summary>
+    public static Radzen.BadgeStyle RunBadge(Core.Telemetry.RunStatus status) => status switch
+    {
+        Core.Telemetry.RunStatus.Ok => Radzen.BadgeStyle.Success,
+        Core.Telemetry.RunStatus.Error => Radzen.BadgeStyle.Danger,
+        _ => Radzen.BadgeStyle.Info,
+    };
+
     public static string When(DateTime? utc) => utc is { } time ? time.ToString("yyyy-MM-dd HH:mm 'UTC'", s_culture) : "never";
 
     /// <summary>"+12 %", "−5 %", "new" or "same", comparing a period with the one before.</summary>

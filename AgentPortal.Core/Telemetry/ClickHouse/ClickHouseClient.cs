@@ -14,9 +14,9 @@ public sealed class ClickHouseClient : IDisposable
     private readonly HttpClient _http;
     private readonly string _database;
 
-    public ClickHouseClient(ClickHouseOptions options, HttpMessageHandler? handler = null)
+    public ClickHouseClient(ClickHouseOptions options)
     {
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
         {
             BaseAddress = new Uri(options.Url!.TrimEnd('/') + "/"),
             Timeout = TimeSpan.FromSeconds(60),

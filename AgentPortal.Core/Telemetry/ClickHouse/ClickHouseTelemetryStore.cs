@@ -19,8 +19,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private long _version = DateTime.UtcNow.Ticks;
 
-    public ClickHouseTelemetryStore(ClickHouseOptions options, HttpMessageHandler? handler = null) =>
-        _client = new ClickHouseClient(options, handler);
+    public ClickHouseTelemetryStore(ClickHouseOptions options) => _client = new ClickHouseClient(options);
 
     public string Name => "telemetry-clickhouse";
 
@@ -159,9 +158,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
 
     public async Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken)
     {
-        var fromHour = (long)(from.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds / 3600 * 3600;
-        var toSeconds = (long)(to.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
-        var range = $"WHERE hour_unix >= {Int(fromHour)} AND hour_unix < {Int(toSeconds)}";
+        var range = HourRange(null, from, to);
         var usage = (await _client.QueryAsync(
             $"SELECT agent_id, hour_unix, model, sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cached_input_tokens) AS cached, sum(reported_cost) AS reported FROM usage_hourly {range} GROUP BY agent_id, hour_unix, model",
             cancellationToken))
@@ -189,11 +186,11 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         _writeLock.Dispose();
     }
 
-    private static string HourRange(string agentId, DateTime from, DateTime to)
+    private static string HourRange(string? agentId, DateTime from, DateTime to)
     {
-        var fromHour = (long)(from.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds / 3600 * 3600;
-        var toSeconds = (long)(to.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
-        return $"WHERE agent_id = {String(agentId)} AND hour_unix >= {Int(fromHour)} AND hour_unix < {Int(toSeconds)}";
+        var (fromHour, toSeconds) = RunSpans.RollupRange(from, to);
+        var agent = agentId is null ? "" : $"agent_id = {String(agentId)} AND ";
+        return $"WHERE {agent}hour_unix >= {Int(fromHour)} AND hour_unix < {Int(toSeconds)}";
     }
 
     private async Task<Dictionary<string, (RunRecord Run, string AgentName)>> LoadRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
@@ -379,7 +376,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             }
             if (found.Run.Status != RunStatus.Running)
             {
-                return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {found.Run.Status.ToString().ToLowerInvariant()}.");
+                return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {found.Run.Status.ToWire()}.");
             }
             return Close(found.Run, found.AgentName, end.EndedUnixNano, end.Status, end.Output, end.Error);
         }

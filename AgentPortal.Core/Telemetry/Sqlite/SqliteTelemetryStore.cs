@@ -190,7 +190,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
     public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var (fromHour, toHour) = HourRange(from, to);
+        var (fromHour, toHour) = RunSpans.RollupRange(from, to);
         await using var totals = connection.CreateCommand();
         totals.CommandText = """
             SELECT coalesce(sum(runs), 0), coalesce(sum(run_errors), 0), coalesce(sum(llm_calls), 0),
@@ -214,7 +214,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
     public async Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var (fromHour, toHour) = HourRange(from, to);
+        var (fromHour, toHour) = RunSpans.RollupRange(from, to);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT hour_unix, sum(runs), sum(run_errors), sum(llm_calls), sum(input_tokens), sum(output_tokens)
@@ -242,7 +242,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
     public async Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var (fromHour, toHour) = HourRange(from, to);
+        var (fromHour, toHour) = RunSpans.RollupRange(from, to);
         var usage = new List<UsageAggregation.UsageRow>();
         await using (var command = connection.CreateCommand())
         {
@@ -277,7 +277,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
     public async Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var (fromHour, toHour) = HourRange(from, to);
+        var (fromHour, toHour) = RunSpans.RollupRange(from, to);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT hour_unix, model, llm_calls, input_tokens, output_tokens, cached_input_tokens, reported_cost
@@ -322,13 +322,6 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
     };
 
     internal static long ToUnixNano(DateTime time) => (time.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
-
-    private static (long From, long To) HourRange(DateTime from, DateTime to)
-    {
-        var fromSeconds = (long)(from.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
-        var toSeconds = (long)(to.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
-        return (fromSeconds / 3600 * 3600, toSeconds);
-    }
 
     private static void AddRange(SqliteCommand command, string agentId, long fromHour, long toHour)
     {

@@ -95,7 +95,7 @@ internal sealed class WriterStatements : IDisposable
         {
             return new WriteOutcome(WriteOutcomeKind.NotFound, $"This agent has no run with trace_id '{end.TraceId}'. Start one with POST /agents/{{id}}/trace/start.");
         }
-        return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {found.Value.Run.Status.ToString().ToLowerInvariant()}.");
+        return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {found.Value.Run.Status.ToWire()}.");
     }
 
     public WriteOutcome AppendSpans(IReadOnlyList<SpanRecord> spans, RollupAccumulator rollup)

@@ -95,12 +95,5 @@ public partial class RunList
         }
     }
 
-    private static BadgeStyle StatusStyle(RunStatus status) => status switch
-    {
-        RunStatus.Ok => BadgeStyle.Success,
-        RunStatus.Error => BadgeStyle.Danger,
-        _ => BadgeStyle.Info,
-    };
-
     private static string? Preview(string? text) => text is null ? null : text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -52,7 +52,7 @@ public partial class AgentDetail
         await LoadAsync();
     }
 
-    private RunStatus? RunStatusFilter => _status switch { "ok" => RunStatus.Ok, "error" => RunStatus.Error, "running" => RunStatus.Running, _ => null };
+    private RunStatus? RunStatusFilter => RunStatuses.ParseOrNull(_status);
 
     private async Task LoadAsync()
     {

@@ -36,7 +36,7 @@ public partial class Traces
     [Inject]
     public required TimeProvider Time { get; init; }
 
-    private RunStatus? Status => StatusFilter switch { "ok" => RunStatus.Ok, "error" => RunStatus.Error, "running" => RunStatus.Running, _ => null };
+    private RunStatus? Status => RunStatuses.ParseOrNull(StatusFilter);
 
     protected override async Task OnParametersSetAsync()
     {
