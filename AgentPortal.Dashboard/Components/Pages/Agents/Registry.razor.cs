@@ -70,8 +70,4 @@ public partial class Registry
             _loading = false;
         }
     }
-
-    // Filters live in the URL so a link shows the same list.
-    private void Filter(string name, string? value) =>
-        Navigation.NavigateTo(Navigation.GetUriWithQueryParameter(name, string.IsNullOrWhiteSpace(value) ? null : value.Trim()));
 }

@@ -1,6 +1,5 @@
 using AgentPortal.Core.Monitoring;
 using AgentPortal.Core.Telemetry;
-using AgentPortal.Dashboard.Components.Pages.Overview;
 using Microsoft.AspNetCore.Components;
 
 namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
@@ -108,10 +107,6 @@ public partial class AgentDetail
             _saving = false;
         }
     }
-
-    private void SelectRange(string key) => Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("range", key));
-
-    private void SelectStatus(string status) => Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("status", status.Length == 0 ? null : status));
 
     private string HourLabel(object value) => value is DateTime hour
         ? hour.ToString(_range.Length > TimeSpan.FromDays(1) ? "MM-dd HH:00" : "HH:00", System.Globalization.CultureInfo.InvariantCulture)

@@ -56,9 +56,6 @@ public partial class Overview
         }
     }
 
-    // The range lives in the URL so a link shows the same view.
-    private void SelectRangeAsync(string key) => Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("range", key));
-
     private void OpenAgent(DataGridRowMouseEventArgs<AgentUsageLine> row) =>
         Navigation.NavigateTo($"monitoring/agents/{row.Data!.AgentId}?range={_range.Key}");
 }

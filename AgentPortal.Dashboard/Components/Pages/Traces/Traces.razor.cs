@@ -1,6 +1,5 @@
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Telemetry;
-using AgentPortal.Dashboard.Components.Pages.Overview;
 using Microsoft.AspNetCore.Components;
 
 namespace AgentPortal.Dashboard.Components.Pages.Traces;
@@ -55,8 +54,4 @@ public partial class Traces
             }
         }
     }
-
-    // Every filter lives in the URL so a link shows the same list.
-    private void Filter(string name, string? value) =>
-        Navigation.NavigateTo(Navigation.GetUriWithQueryParameter(name, string.IsNullOrWhiteSpace(value) ? null : value.Trim()));
 }

@@ -1,4 +1,4 @@
-namespace AgentPortal.Dashboard.Components.Pages.Overview;
+namespace AgentPortal.Dashboard.Components;
 
 /// <summary>The periods the monitoring pages offer; the key is what the URL carries (?range=24h).</summary>
 public sealed record TimeRange(string Key, string Label, TimeSpan Length)
