@@ -57,6 +57,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Pricing.PriceTable>();
         services.AddSingleton<Monitoring.UsageOverviewService>();
         services.AddSingleton<Monitoring.AgentActivityService>();
+        services.AddSingleton<Monitoring.AgentComparisonService>();
 
         services.AddSingleton<ITelemetryStore>(provider =>
         {
@@ -65,6 +66,7 @@ public static class CoreServiceCollectionExtensions
                 ? new ClickHouseTelemetryStore(telemetry.ClickHouse)
                 : new SqliteTelemetryStore(provider.GetRequiredService<PortalPaths>().TelemetryDatabase);
         });
+        services.AddSingleton<TelemetryChanges>();
         services.AddSingleton<TelemetryWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<TelemetryWriter>());
         services.AddSingleton<RunTimeoutJob>();

@@ -4,6 +4,7 @@ public static class RegistrationSources
 {
     public const string Api = "api";
     public const string Telemetry = "telemetry";
+    public const string Portal = "portal";
 }
 
 /// <summary>

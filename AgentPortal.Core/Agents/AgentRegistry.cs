@@ -154,6 +154,10 @@ public sealed partial class AgentRegistry(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == id, cancellationToken)
             ?? throw new NotFoundException($"No agent has the id '{id}'.");
+        if (request.Type is { } type)
+        {
+            agent.Type = type;
+        }
         if (request.Status is { } status)
         {
             agent.Status = status;

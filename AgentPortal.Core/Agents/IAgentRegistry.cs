@@ -38,6 +38,8 @@ public sealed class ListAgentsRequest
 
 public sealed class UpdateAgentRequest
 {
+    public AgentType? Type { get; init; }
+
     public AgentStatus? Status { get; init; }
 
     public bool? MonitoringEnabled { get; init; }

@@ -6,7 +6,11 @@ using AgentPortal.Core.Telemetry;
 namespace AgentPortal.Core.Monitoring;
 
 /// <summary>One hour of an agent's activity for the charts; hours without activity are zero, not missing.</summary>
-public sealed record HourlyPoint(DateTime Hour, long Runs, long Errors, long LlmCalls, long Tokens, double? P50Milliseconds, double? P95Milliseconds);
+public sealed record HourlyPoint(DateTime Hour, long Runs, long Errors, long LlmCalls, long Tokens, double? P50Milliseconds, double? P95Milliseconds, decimal? Cost = null)
+{
+    /// <summary>For charts, which cannot draw "no price": an hour without priced calls is drawn as 0.</summary>
+    public double CostForChart => (double)(Cost ?? 0);
+}
 
 public sealed record AgentSummary(Agent Agent, UsageTotals Current, UsageTotals Previous, IReadOnlyList<string> UnpricedModels, double? P50Milliseconds);
 
@@ -28,15 +32,26 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
     public async Task<IReadOnlyList<HourlyPoint>> GetHourlyAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
         var rows = (await store.GetHourlyUsageAsync(agentId, from, to, cancellationToken)).ToDictionary(h => h.Hour);
+        var priceList = await prices.ListAsync(cancellationToken);
+        var costs = (await store.GetModelUsageAsync(agentId, from, to, cancellationToken))
+            .GroupBy(m => m.Hour)
+            .ToDictionary(g => g.Key, g => PriceTable.CostOf(priceList, g).Cost);
         var points = new List<HourlyPoint>();
         for (var hour = new DateTime(from.Year, from.Month, from.Day, from.Hour, 0, 0, DateTimeKind.Utc); hour < to; hour = hour.AddHours(1))
         {
             points.Add(rows.TryGetValue(hour, out var h)
-                ? new HourlyPoint(hour, h.Runs, h.Errors, h.LlmCalls, h.InputTokens + h.OutputTokens, h.P50Milliseconds, h.P95Milliseconds)
+                ? new HourlyPoint(hour, h.Runs, h.Errors, h.LlmCalls, h.InputTokens + h.OutputTokens, h.P50Milliseconds, h.P95Milliseconds, costs.GetValueOrDefault(hour))
                 : new HourlyPoint(hour, 0, 0, 0, 0, null, null));
         }
         return points;
     }
+
+    /// <summary>The models LLM calls used in the period, by name, for the traces page's model filter.</summary>
+    public async Task<IReadOnlyList<string>> ListModelsAsync(DateTime from, DateTime to, CancellationToken cancellationToken) =>
+        [.. (await store.GetUsageByAgentAsync(from, to, cancellationToken)).SelectMany(u => u.Models).Select(m => m.Model).Distinct().Order(StringComparer.Ordinal)];
+
+    public Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) =>
+        store.GetTopErrorsAsync(agentId, from, to, limit, cancellationToken);
 
     public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) =>
         store.ListRunsAsync(request, cancellationToken);

@@ -58,6 +58,12 @@ public interface ITelemetryStore
     /// <summary>LLM token usage per hour and model, for pricing; hours overlapping [from, to).</summary>
     Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The agent's most frequent errors among spans started in [from, to), grouped by span name and
+    /// status message, most frequent first (ties: most recent first).
+    /// </summary>
+    Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken);
+
     /// <summary>Raises if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 }

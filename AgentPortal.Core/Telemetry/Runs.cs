@@ -114,6 +114,12 @@ public sealed class ListRunsRequest
     /// <summary>Matched against input, output and error text.</summary>
     public string? Text { get; init; }
 
+    /// <summary>Runs with at least one span that requested or was answered by this model (exact name).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Runs whose agent name or any span name contains this text (case-insensitive).</summary>
+    public string? SpanName { get; init; }
+
     public int Page { get; init; } = 1;
 
     public int PageSize { get; init; } = 50;
@@ -145,3 +151,14 @@ public sealed record AgentPeriodUsage(
     long OutputTokens,
     IReadOnlyList<(int Bucket, long Count)> RunDurations,
     IReadOnlyList<Pricing.ModelUsage> Models);
+
+/// <summary>
+/// Failed spans with the same name and status message: a failed run shows as its root span
+/// ("invoke_agent name", <see cref="IsRunRoot"/>), a failed LLM call or tool as its own span.
+/// <see cref="LatestTraceId"/> is the trace of the most recent occurrence.
+/// </summary>
+public sealed record ErrorGroup(string SpanName, string Message, bool IsRunRoot, long Count, long LastSeenUnixNano, string LatestTraceId)
+{
+    /// <summary>An empty message is shown as this rather than as a blank row.</summary>
+    public const string NoMessage = "(no message)";
+}

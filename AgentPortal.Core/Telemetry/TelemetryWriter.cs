@@ -25,10 +25,12 @@ public sealed partial class TelemetryWriter : BackgroundService
     private readonly ITelemetryStore _store;
     private readonly TracingOptions _options;
     private readonly ILogger<TelemetryWriter> _logger;
+    private readonly TelemetryChanges? _changes;
 
-    public TelemetryWriter(ITelemetryStore store, IOptions<TracingOptions> options, ILogger<TelemetryWriter> logger)
+    public TelemetryWriter(ITelemetryStore store, IOptions<TracingOptions> options, ILogger<TelemetryWriter> logger, TelemetryChanges? changes = null)
     {
         _store = store;
+        _changes = changes;
         _options = options.Value;
         _logger = logger;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.WriteQueueCapacity)
@@ -108,6 +110,7 @@ public sealed partial class TelemetryWriter : BackgroundService
             }
             CommittedBatches++;
             CommittedWrites += batch.Count;
+            NotifyChanges();
         }
         catch (Exception ex)
         {
@@ -119,8 +122,24 @@ public sealed partial class TelemetryWriter : BackgroundService
         }
     }
 
+    private void NotifyChanges()
+    {
+        try
+        {
+            _changes?.NotifyCommitted();
+        }
+        catch (Exception ex)
+        {
+            // A page's handler must never stop the commit loop.
+            LogNotifyFailed(ex);
+        }
+    }
+
     private sealed record Pending(TelemetryWrite Write, TaskCompletionSource<WriteOutcome> Completion);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} telemetry writes to {Store} failed; the callers were told")]
     private partial void LogCommitFailed(Exception exception, int count, string store);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A listener for committed telemetry failed")]
+    private partial void LogNotifyFailed(Exception exception);
 }

@@ -25,6 +25,7 @@ public static class AgentsApi
         agents.MapPost("/{id}/trace/end", EndRunAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
         agents.MapGet("/{id}/stats", GetStatsAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
         agents.MapGet("/{id}/traces", ListRunsAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
+        agents.MapGet("/{id}/errors", ListTopErrorsAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
 
         var traces = app.MapMachineApi("/traces");
         traces.MapGet("/{traceId}", GetTraceAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
@@ -108,16 +109,17 @@ public static class AgentsApi
     {
         var agent = await FindAgentAsync(id, user, registry, cancellationToken);
         using var body = await JsonRequest.ReadAsync(request, api.Value.MaxBodyBytes, allowEmpty: false, cancellationToken);
+        var type = body.Enum<AgentType>("type", AgentEnums.TryParseType, AgentEnums.AllowedTypes);
         var status = body.Enum<AgentStatus>("status", AgentEnums.TryParseStatus, AgentEnums.AllowedStatuses);
         var monitoring = body.Bool("monitoring_enabled");
         var config = body.Object("config");
-        if (!body.Has("status") && !body.Has("monitoring_enabled") && !body.Has("config"))
+        if (!body.Has("type") && !body.Has("status") && !body.Has("monitoring_enabled") && !body.Has("config"))
         {
-            body.Error("body", "give at least one of status, monitoring_enabled, config.");
+            body.Error("body", "give at least one of type, status, monitoring_enabled, config.");
         }
         body.ThrowIfInvalid();
 
-        var updated = await registry.UpdateAsync(agent.Id, new UpdateAgentRequest { Status = status, MonitoringEnabled = monitoring, Config = config }, cancellationToken);
+        var updated = await registry.UpdateAsync(agent.Id, new UpdateAgentRequest { Type = type, Status = status, MonitoringEnabled = monitoring, Config = config }, cancellationToken);
         return TypedResults.Ok(AgentReply.From(updated));
     }
 
@@ -182,6 +184,8 @@ public static class AgentsApi
         var page = query.Int("page", 1, 1, 1_000_000);
         var pageSize = query.Int("page_size", 50, 1, 500);
         var text = query.String("search", 200);
+        var model = query.String("model", 200);
+        var name = query.String("name", 200);
         var (from, to) = ReadRange(query, time);
 
         var result = await store.ListRunsAsync(new ListRunsRequest
@@ -191,10 +195,23 @@ public static class AgentsApi
             To = to,
             Status = status,
             Text = text,
+            Model = model,
+            SpanName = name,
             Page = page,
             PageSize = pageSize,
         }, cancellationToken);
         return TypedResults.Ok(new PageReply<RunReply>([.. result.Items.Select(RunReply.From)], result.TotalCount, result.Page, result.PageSize, result.HasMore));
+    }
+
+    internal static async Task<Ok<IReadOnlyList<ErrorGroupReply>>> ListTopErrorsAsync(
+        string id, HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, ITelemetryStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var agent = await FindAgentAsync(id, user, registry, cancellationToken);
+        var query = new QueryReader(request.Query);
+        var limit = query.Int("limit", 10, 1, 100);
+        var (from, to) = ReadRange(query, time);
+        var errors = await store.GetTopErrorsAsync(agent.Id, from, to, limit, cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<ErrorGroupReply>>([.. errors.Select(ErrorGroupReply.From)]);
     }
 
     internal static async Task<Ok<TraceReply>> GetTraceAsync(string traceId, ClaimsPrincipal user, ITelemetryStore store, CancellationToken cancellationToken)

@@ -56,6 +56,12 @@ public sealed record PriceReply(string Model, decimal InputPerMillion, decimal O
         DateTime.SpecifyKind(price.EffectiveFrom, DateTimeKind.Utc), DateTime.SpecifyKind(price.CreatedAt, DateTimeKind.Utc));
 }
 
+public sealed record ErrorGroupReply(string SpanName, string Message, bool IsRunRoot, long Count, DateTime LastSeenAt, string LatestTraceId)
+{
+    public static ErrorGroupReply From(ErrorGroup group) => new(group.SpanName, group.Message, group.IsRunRoot, group.Count,
+        AgentRunService.FromUnixNano(group.LastSeenUnixNano), group.LatestTraceId);
+}
+
 public sealed record RunReply(
     string TraceId,
     string SpanId,

@@ -36,6 +36,11 @@ public static class Display
         _ => Radzen.BadgeStyle.Info,
     };
 
+    /// <summary>A chart's hour axis label: the hour alone for a day or less, with the date for longer periods.</summary>
+    public static string Hour(object value, TimeSpan period) => value is DateTime hour
+        ? hour.ToString(period > TimeSpan.FromDays(1) ? "MM-dd HH:00" : "HH:00", s_culture)
+        : value.ToString() ?? "";
+
     public static string When(DateTime? utc) => utc is { } time ? time.ToString("yyyy-MM-dd HH:mm 'UTC'", s_culture) : "never";
 
     /// <summary>"+12 %", "−5 %", "new" or "same", comparing a period with the one before.</summary>

@@ -10,4 +10,8 @@ public static class NavigationExtensions
     /// </summary>
     public static void SetQuery(this NavigationManager navigation, string name, string? value) =>
         navigation.NavigateTo(navigation.GetUriWithQueryParameter(name, string.IsNullOrWhiteSpace(value) ? null : value.Trim()));
+
+    /// <summary>Several filters at once (a null value removes one), e.g. a custom period's range, from and to.</summary>
+    public static void SetQuery(this NavigationManager navigation, IReadOnlyDictionary<string, object?> parameters) =>
+        navigation.NavigateTo(navigation.GetUriWithQueryParameters(parameters));
 }

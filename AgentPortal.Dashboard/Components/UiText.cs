@@ -12,6 +12,7 @@ public static class UiText
         public const string Overview = "Overview";
         public const string Agents = "Agents";
         public const string Traces = "Traces";
+        public const string Compare = "Compare";
         public const string Chat = "Chat";
         public const string Tools = "Tools";
         public const string Admin = "Admin";
@@ -57,6 +58,63 @@ public static class UiText
         public const string NoModels = "No LLM calls in this period.";
     }
 
+    public static class ComparePage
+    {
+        public const string Title = "Compare agents";
+        public const string Agents = "Agents to compare";
+        public const string Choose = "Choose 2 to 5 agents to see their hourly series overlaid and their figures side by side.";
+        public const string TooMany = "At most 5 agents can be compared at once; the first 5 are shown.";
+        public const string Unknown = "Some agents in the link no longer exist and were left out.";
+        public const string RunsPerHour = "Runs per hour";
+        public const string ErrorsPerHour = "Errors per hour";
+        public const string P95PerHour = "p95 run latency per hour (ms)";
+        public const string CostPerHour = "Cost per hour (USD)";
+        public const int MaxAgents = 5;
+    }
+
+    public static class AgentForm
+    {
+        public const string RegisterTitle = "Register an agent";
+        public const string EditTitle = "Edit agent";
+        public const string Register = "Register";
+        public const string Save = "Save";
+        public const string Cancel = "Cancel";
+        public const string Name = "Name";
+        public const string NameRequired = "Give the agent a name.";
+        public const string Project = "Project";
+        public const string ProjectRequired = "Give a project (default-project if unsure).";
+        public const string ExternalId = "External id (optional)";
+        public const string Type = "Type";
+        public const string Active = "Active";
+        public const string Config = "Config (JSON object, optional)";
+        public const string ConfigNotObject = "Config must be a JSON object, like {\"model\": \"gpt-4o\"}.";
+        public const string ConfigNotJson = "Config is not valid JSON";
+        public const string AlreadyExists = "An agent named '{0}' already exists in project '{1}'. Open it from the list to edit it.";
+        public const string NotAllowed = "Only Operators and Admins can register or edit agents.";
+        public const string Registered = "Agent registered";
+        public const string Saved = "Agent saved";
+    }
+
+    public static class Live
+    {
+        public const string Switch = "Live updates";
+        public const string On = "Live";
+        public const string Paused = "Paused";
+        public const string Updated = "updated";
+        public const string NewData = "new data waiting";
+    }
+
+    public static class Period
+    {
+        public const string Custom = "Custom";
+        public const string From = "From (UTC)";
+        public const string To = "To (UTC)";
+        public const string Apply = "Apply";
+        public const string BothNeeded = "Choose a start and an end.";
+        public const string StartBeforeEnd = "The start must be earlier than the end.";
+        public const string TooLong = "A custom period can be at most 366 days long.";
+    }
+
     public static class Registry
     {
         public const string Title = "Agents";
@@ -64,6 +122,7 @@ public static class UiText
         public const string Type = "Type";
         public const string Status = "Status";
         public const string Any = "Any";
+        public const string RegisterAgent = "Register agent";
         public const string NoAgents = "No agent matches. Agents appear when they call POST /agents/register, or when their spans arrive at /v1/traces.";
     }
 
@@ -85,6 +144,11 @@ public static class UiText
         public const string Deactivated = "The agent is inactive: it cannot start runs until activated.";
         public const string Activated = "The agent is active again.";
         public const string UpdateFailed = "Could not change the agent.";
+        public const string Edit = "Edit";
+        public const string CostPerHour = "Cost per hour (USD)";
+        public const string TopErrors = "Top errors";
+        public const string NoErrors = "No errors in this period.";
+        public const string LatestTrace = "latest trace";
     }
 
     public static class TracesPage
@@ -93,6 +157,9 @@ public static class UiText
         public const string Search = "Search input, output or error";
         public const string Agent = "Agent";
         public const string AnyAgent = "All agents";
+        public const string Model = "Model";
+        public const string AnyModel = "All models";
+        public const string Name = "Span or agent name";
         public const string NoRuns = "No run matches these filters in this period.";
     }
 

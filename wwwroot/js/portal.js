@@ -4,6 +4,27 @@ window.agentPortal = {
   markInteractive: () => {
     document.documentElement.dataset.interactive = "true";
   },
+
+  // Copies an id for the copy buttons. The Clipboard API needs a secure context (HTTPS or
+  // localhost); a portal on plain HTTP elsewhere falls back to a selected text area.
+  copyText: async (text) => {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try {
+      return document.execCommand("copy");
+    } finally {
+      area.remove();
+    }
+  },
 };
 
 // blazor.web.js 9.0 only sets a class on a custom reconnect dialog when the server refuses the old

@@ -117,11 +117,41 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             var text = String(request.Text.Trim().ToLowerInvariant());
             where.Append($" AND (position(lower(ifNull(input, '')), {text}) > 0 OR position(lower(ifNull(output, '')), {text}) > 0 OR position(lower(ifNull(error, '')), {text}) > 0)");
         }
+        if (!string.IsNullOrWhiteSpace(request.Model))
+        {
+            var model = String(request.Model.Trim());
+            where.Append($" AND trace_id IN (SELECT trace_id FROM spans WHERE request_model = {model} OR response_model = {model})");
+        }
+        if (!string.IsNullOrWhiteSpace(request.SpanName))
+        {
+            var name = String(request.SpanName.Trim().ToLowerInvariant());
+            where.Append($" AND (position(lower(agent_name), {name}) > 0 OR trace_id IN (SELECT trace_id FROM spans WHERE position(lower(name), {name}) > 0))");
+        }
         var total = (await _client.QueryAsync($"SELECT count() AS total FROM runs FINAL {where}", cancellationToken))[0].GetProperty("total").GetInt64();
         var rows = await _client.QueryAsync(
             $"SELECT * FROM runs FINAL {where} ORDER BY started_unix_nano DESC, trace_id LIMIT {Int(request.PageSize)} OFFSET {Int((long)(request.Page - 1) * request.PageSize)}",
             cancellationToken);
         return new PagedResult<RunRecord>([.. rows.Select(r => ReadRun(r).Run)], (int)total, request.Page, request.PageSize);
+    }
+
+    public async Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await _client.QueryAsync(
+            $"""
+            SELECT name, ifNull(status_message, '') AS message, max(is_run_root) AS run_root, count() AS occurrences,
+                   max(start_unix_nano) AS last_seen, argMax(trace_id, start_unix_nano) AS latest_trace_id
+            FROM spans FINAL
+            WHERE agent_id = {String(agentId)} AND status = {Int((int)SpanStatusCode.Error)}
+              AND start_unix_nano >= {Int(AgentRunService.ToUnixNano(from.ToUniversalTime()))} AND start_unix_nano < {Int(AgentRunService.ToUnixNano(to.ToUniversalTime()))}
+            GROUP BY name, message ORDER BY occurrences DESC, last_seen DESC LIMIT {Int(limit)}
+            """, cancellationToken);
+        return [.. rows.Select(r =>
+        {
+            var message = r.GetProperty("message").GetString()!;
+            return new ErrorGroup(r.GetProperty("name").GetString()!, message.Length == 0 ? ErrorGroup.NoMessage : message,
+                r.GetProperty("run_root").GetInt32() != 0, r.GetProperty("occurrences").GetInt64(), r.GetProperty("last_seen").GetInt64(),
+                r.GetProperty("latest_trace_id").GetString()!);
+        })];
     }
 
     public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)

@@ -172,6 +172,16 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
             Add("(instr(lower(coalesce(input, '')), $text) > 0 OR instr(lower(coalesce(output, '')), $text) > 0 OR instr(lower(coalesce(error, '')), $text) > 0)",
                 "$text", request.Text.Trim().ToLowerInvariant());
         }
+        if (!string.IsNullOrWhiteSpace(request.Model))
+        {
+            Add("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = runs.trace_id AND (s.request_model = $model OR s.response_model = $model))",
+                "$model", request.Model.Trim());
+        }
+        if (!string.IsNullOrWhiteSpace(request.SpanName))
+        {
+            Add("(instr(lower(agent_name), $span_name) > 0 OR EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = runs.trace_id AND instr(lower(s.name), $span_name) > 0))",
+                "$span_name", request.SpanName.Trim().ToLowerInvariant());
+        }
 
         count.CommandText = $"SELECT COUNT(*) FROM runs {where};";
         var total = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken));
@@ -293,6 +303,32 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
                 reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetDouble(6)));
         }
         return rows;
+    }
+
+    public async Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // SQLite returns the bare trace_id column from the row that holds max(start_unix_nano).
+        command.CommandText = """
+            SELECT name, coalesce(status_message, ''), max(is_run_root), count(*), max(start_unix_nano), trace_id FROM spans
+            WHERE agent_id = $agent_id AND status = $error AND start_unix_nano >= $from AND start_unix_nano < $to
+            GROUP BY name, coalesce(status_message, '') ORDER BY count(*) DESC, max(start_unix_nano) DESC LIMIT $limit;
+            """;
+        command.Parameters.AddWithValue("$agent_id", agentId);
+        command.Parameters.AddWithValue("$error", (int)SpanStatusCode.Error);
+        command.Parameters.AddWithValue("$from", ToUnixNano(from));
+        command.Parameters.AddWithValue("$to", ToUnixNano(to));
+        command.Parameters.AddWithValue("$limit", limit);
+        var groups = new List<ErrorGroup>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var message = reader.GetString(1);
+            groups.Add(new ErrorGroup(reader.GetString(0), message.Length == 0 ? ErrorGroup.NoMessage : message, reader.GetBoolean(2),
+                reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5)));
+        }
+        return groups;
     }
 
     public async ValueTask DisposeAsync()

@@ -14,7 +14,7 @@ public partial class RunList
     private int _count;
     private bool _loading;
     private Dictionary<string, string> _names = [];
-    private (string?, RunStatus?, DateTime, DateTime, string?) _shown;
+    private (string?, RunStatus?, DateTime, DateTime, string?, string?, string?) _shown;
 
     /// <summary>Only this agent's runs; all agents' when null (an Agent column is shown then).</summary>
     [Parameter]
@@ -33,6 +33,14 @@ public partial class RunList
     [Parameter]
     public string? Search { get; set; }
 
+    /// <summary>Only runs with an LLM call to this model.</summary>
+    [Parameter]
+    public string? Model { get; set; }
+
+    /// <summary>Only runs whose agent name or a span name contains this text.</summary>
+    [Parameter]
+    public string? SpanName { get; set; }
+
     [Parameter]
     public string EmptyText { get; set; } = UiText.AgentPage.NoRuns;
 
@@ -50,17 +58,20 @@ public partial class RunList
 
     protected override async Task OnParametersSetAsync()
     {
-        var wanted = (AgentId, Status, From, To, Search);
+        var wanted = (AgentId, Status, From, To, Search, Model, SpanName);
         if (_grid is not null && wanted != _shown)
         {
             await _grid.Reload();
         }
     }
 
+    /// <summary>Reloads the page shown (a live refresh).</summary>
+    public Task RefreshAsync() => _grid?.Reload() ?? Task.CompletedTask;
+
     private async Task LoadAsync(LoadDataArgs args)
     {
         _loading = true;
-        _shown = (AgentId, Status, From, To, Search);
+        _shown = (AgentId, Status, From, To, Search, Model, SpanName);
         try
         {
             var pageSize = args.Top ?? 25;
@@ -71,6 +82,8 @@ public partial class RunList
                 To = To,
                 Status = Status,
                 Text = Search,
+                Model = Model,
+                SpanName = SpanName,
                 Page = ((args.Skip ?? 0) / pageSize) + 1,
                 PageSize = pageSize,
             }, CancellationToken.None);

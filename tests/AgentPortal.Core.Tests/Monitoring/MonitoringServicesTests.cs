@@ -72,6 +72,9 @@ public sealed class MonitoringServicesTests : IAsyncLifetime
         Assert.Equal([0L, 0L, 1L], points.Select(p => p.Errors));
         Assert.Null(points[1].P50Milliseconds);
         Assert.Equal(10, points[0].Tokens);
+        Assert.Equal(0.0000015m, points[0].Cost);
+        Assert.Null(points[1].Cost);
+        Assert.Null(points[2].Cost);
     }
 
     private async Task RunAsync(string agentId, DateTime started, RunStatus status, long tokens)

@@ -261,6 +261,64 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListRuns_FiltersByModelAndSpanName()
+    {
+        var withMini = NewRun("agent-m", s_hour);
+        var withOther = NewRun("agent-m", s_hour.AddMinutes(1));
+        var plain = NewRun("agent-m", s_hour.AddMinutes(2));
+        foreach (var run in new[] { withMini, withOther, plain })
+        {
+            await WriteAsync(new TelemetryWrite.StartRun(run));
+        }
+        var answeredBy = LlmSpan(withOther.TraceId, withOther.SpanId, s_hour.AddMinutes(1), "gpt-4o", 10, 1, responseModel: "gpt-4o-2024-08-06");
+        await WriteAsync(new TelemetryWrite.AppendSpans(
+        [
+            LlmSpan(withMini.TraceId, withMini.SpanId, s_hour, "gpt-4o-mini", 10, 1),
+            answeredBy,
+            new SpanRecord { TraceId = plain.TraceId, SpanId = AgentRunService.NewHexId(8), ParentSpanId = plain.SpanId, Name = "tool lookup_Invoice", StartTimeUnixNano = Nanos(s_hour.AddMinutes(2)) },
+        ]));
+
+        async Task<IReadOnlyList<string>> Find(ListRunsRequest request) =>
+            [.. (await Store.ListRunsAsync(request, CancellationToken.None)).Items.Select(r => r.TraceId)];
+
+        Assert.Equal([withMini.TraceId], await Find(new ListRunsRequest { AgentId = "agent-m", Model = "gpt-4o-mini" }));
+        Assert.Equal([withOther.TraceId], await Find(new ListRunsRequest { AgentId = "agent-m", Model = "gpt-4o-2024-08-06" }));
+        Assert.Equal([withOther.TraceId], await Find(new ListRunsRequest { AgentId = "agent-m", Model = "gpt-4o" }));
+        Assert.Empty(await Find(new ListRunsRequest { AgentId = "agent-m", Model = "gpt-4" }));
+        Assert.Equal([plain.TraceId], await Find(new ListRunsRequest { AgentId = "agent-m", SpanName = "LOOKUP_invoice" }));
+        Assert.Equal(3, (await Find(new ListRunsRequest { AgentId = "agent-m", SpanName = "agent-m-name" })).Count);
+        Assert.Empty(await Find(new ListRunsRequest { AgentId = "agent-m", SpanName = "lookup", Model = "gpt-4o-mini" }));
+    }
+
+    [Fact]
+    public async Task TopErrors_GroupFailedRunsAndSpansByNameAndMessage_MostFrequentFirst()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var run = NewRun("agent-e", s_hour.AddMinutes(i));
+            await WriteAsync(new TelemetryWrite.StartRun(run));
+            await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(i), "gpt-4o", 1, 1, failed: i < 2, statusMessage: i < 2 ? "rate limited" : null)]));
+            await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddMinutes(i).AddSeconds(1), i == 0 ? RunStatus.Ok : RunStatus.Error, error: i == 0 ? null : "SQL syntax error")));
+        }
+        var late = NewRun("agent-e", s_hour.AddMinutes(30));
+        await WriteAsync(new TelemetryWrite.StartRun(late));
+        await WriteAsync(new TelemetryWrite.EndRun(End(late, s_hour.AddMinutes(31), RunStatus.Error, error: "timeout")));
+        var outside = NewRun("agent-e", s_hour.AddHours(2));
+        await WriteAsync(new TelemetryWrite.StartRun(outside));
+        await WriteAsync(new TelemetryWrite.EndRun(End(outside, s_hour.AddHours(2).AddMinutes(1), RunStatus.Error, error: "timeout")));
+
+        var errors = await Store.GetTopErrorsAsync("agent-e", s_hour, s_hour.AddHours(1), 10, CancellationToken.None);
+
+        Assert.Equal(3, errors.Count);
+        Assert.Equal(("invoke_agent agent-e-name", "SQL syntax error", true, 2L), (errors[0].SpanName, errors[0].Message, errors[0].IsRunRoot, errors[0].Count));
+        Assert.Equal(("chat gpt-4o", "rate limited", false, 2L), (errors[1].SpanName, errors[1].Message, errors[1].IsRunRoot, errors[1].Count));
+        Assert.Equal(("timeout", 1L, late.TraceId), (errors[2].Message, errors[2].Count, errors[2].LatestTraceId));
+        Assert.Equal(Nanos(s_hour.AddMinutes(2)), errors[0].LastSeenUnixNano);
+        Assert.Single(await Store.GetTopErrorsAsync("agent-e", s_hour, s_hour.AddHours(1), 1, CancellationToken.None));
+        Assert.Empty(await Store.GetTopErrorsAsync("agent-other", s_hour, s_hour.AddHours(1), 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CloseTimedOutRuns_ClosesOnlyOldRunningRunsAsErrors()
     {
         var old = NewRun("agent-t", s_hour);
@@ -350,23 +408,25 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         Error = error,
     };
 
-    protected static SpanRecord LlmSpan(string traceId, string parentSpanId, DateTime start, string model, long input, long output, bool failed = false, string? spanId = null) => new()
-    {
-        TraceId = traceId,
-        SpanId = spanId ?? AgentRunService.NewHexId(8),
-        ParentSpanId = parentSpanId,
-        Name = $"chat {model}",
-        Kind = SpanKindCode.Client,
-        StartTimeUnixNano = Nanos(start),
-        DurationNanos = 200_000_000,
-        Status = failed ? SpanStatusCode.Error : SpanStatusCode.Ok,
-        Operation = "chat",
-        Provider = "openai",
-        RequestModel = model,
-        ResponseModel = model,
-        InputTokens = input,
-        OutputTokens = output,
-    };
+    protected static SpanRecord LlmSpan(string traceId, string parentSpanId, DateTime start, string model, long input, long output, bool failed = false, string? spanId = null,
+        string? responseModel = null, string? statusMessage = null) => new()
+        {
+            TraceId = traceId,
+            SpanId = spanId ?? AgentRunService.NewHexId(8),
+            ParentSpanId = parentSpanId,
+            Name = $"chat {model}",
+            Kind = SpanKindCode.Client,
+            StartTimeUnixNano = Nanos(start),
+            DurationNanos = 200_000_000,
+            Status = failed ? SpanStatusCode.Error : SpanStatusCode.Ok,
+            StatusMessage = statusMessage,
+            Operation = "chat",
+            Provider = "openai",
+            RequestModel = model,
+            ResponseModel = responseModel ?? model,
+            InputTokens = input,
+            OutputTokens = output,
+        };
 
     protected static long Nanos(DateTime time) => AgentRunService.ToUnixNano(time);
 }

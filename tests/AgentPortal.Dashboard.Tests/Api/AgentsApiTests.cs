@@ -270,6 +270,25 @@ public class AgentsApiTests : IClassFixture<PortalAppFactory>
         Assert.Equal("How many orders?", run.GetProperty("input").GetString());
         Assert.Equal("kim", run.GetProperty("metadata").GetProperty("user").GetString());
 
+        using (var byName = await ReadJsonAsync(await _client.GetAsync($"/agents/{id}/traces?name=RUN-FLOW&model=gpt-4o")))
+        {
+            Assert.Equal(0, byName.RootElement.GetProperty("total_count").GetInt32());
+        }
+        using (var byName = await ReadJsonAsync(await _client.GetAsync($"/agents/{id}/traces?name=RUN-FLOW")))
+        {
+            Assert.Equal(2, byName.RootElement.GetProperty("total_count").GetInt32());
+        }
+
+        using (var errors = await ReadJsonAsync(await _client.GetAsync($"/agents/{id}/errors?limit=5")))
+        {
+            var group = Assert.Single(errors.RootElement.EnumerateArray());
+            Assert.Equal("SQL failed", group.GetProperty("message").GetString());
+            Assert.True(group.GetProperty("is_run_root").GetBoolean());
+            Assert.Equal(1, group.GetProperty("count").GetInt64());
+            Assert.Equal(traceId, group.GetProperty("latest_trace_id").GetString());
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync($"/agents/{id}/errors?limit=0")).StatusCode);
+
         using var trace = await ReadJsonAsync(await _client.GetAsync($"/traces/{traceId}"));
         var root = Assert.Single(trace.RootElement.GetProperty("spans").EnumerateArray());
         Assert.True(root.GetProperty("is_run_root").GetBoolean());

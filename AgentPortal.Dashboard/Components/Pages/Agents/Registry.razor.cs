@@ -1,5 +1,8 @@
 using AgentPortal.Core.Agents;
+using AgentPortal.Core.Identity;
+using AgentPortal.Dashboard.Components.Controls;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using Radzen;
 using Radzen.Blazor;
 
@@ -15,6 +18,9 @@ public partial class Registry
     private bool _loading;
     private string? _error;
     private RadzenDataGrid<Agent>? _grid;
+    private bool _canEdit;
+
+    private static string EditorRoles => $"{PortalRoles.Admin},{PortalRoles.Operator}";
 
     [SupplyParameterFromQuery(Name = "search")]
     public string? Search { get; set; }
@@ -34,11 +40,44 @@ public partial class Registry
     [Inject]
     public required ILogger<Registry> Logger { get; init; }
 
+    [Inject]
+    public required DialogService Dialogs { get; init; }
+
+    [Inject]
+    public required NotificationService Notifications { get; init; }
+
+    [CascadingParameter]
+    public required Task<AuthenticationState> AuthenticationState { get; set; }
+
+    protected override async Task OnInitializedAsync()
+    {
+        var user = (await AuthenticationState).User;
+        _canEdit = user.IsInRole(PortalRoles.Admin) || user.IsInRole(PortalRoles.Operator);
+    }
+
     protected override async Task OnParametersSetAsync()
     {
         if (_grid is not null)
         {
             await _grid.Reload();
+        }
+    }
+
+    private async Task RegisterAsync()
+    {
+        if (await Dialogs.OpenAsync<AgentForm>(UiText.AgentForm.RegisterTitle, new Dictionary<string, object?>(), new DialogOptions { Width = "34rem" }) is Agent agent)
+        {
+            Notifications.Notify(NotificationSeverity.Success, UiText.AgentForm.Registered, agent.Name, duration: 4_000);
+            Navigation.NavigateTo($"monitoring/agents/{agent.Id}");
+        }
+    }
+
+    private async Task EditAsync(Agent agent)
+    {
+        if (await Dialogs.OpenAsync<AgentForm>(UiText.AgentForm.EditTitle, new Dictionary<string, object?> { ["Agent"] = agent }, new DialogOptions { Width = "34rem" }) is Agent)
+        {
+            Notifications.Notify(NotificationSeverity.Success, UiText.AgentForm.Saved, agent.Name, duration: 4_000);
+            await (_grid?.Reload() ?? Task.CompletedTask);
         }
     }
 

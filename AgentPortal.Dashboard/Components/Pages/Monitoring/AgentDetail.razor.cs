@@ -11,17 +11,23 @@ public partial class AgentDetail
     private IReadOnlyList<HourlyPoint> _latency = [];
     private string? _error;
     private bool _loading = true;
-    private TimeRange _range = TimeRange.Default;
+    private Period _period = Period.Resolve(null, null, null, DateTime.UtcNow);
+    private IReadOnlyList<ErrorGroup> _errors = [];
+    private AgentPortal.Dashboard.Components.Controls.RunList? _runList;
     private string? _status;
     private bool _saving;
-    private DateTime _from;
-    private DateTime _to;
 
     [Parameter]
     public required string AgentId { get; set; }
 
     [SupplyParameterFromQuery(Name = "range")]
     public string? RangeKey { get; set; }
+
+    [SupplyParameterFromQuery(Name = "from")]
+    public string? FromText { get; set; }
+
+    [SupplyParameterFromQuery(Name = "to")]
+    public string? ToText { get; set; }
 
     [SupplyParameterFromQuery(Name = "status")]
     public string? StatusFilter { get; set; }
@@ -39,6 +45,9 @@ public partial class AgentDetail
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
+    public required Radzen.DialogService Dialogs { get; init; }
+
+    [Inject]
     public required TimeProvider Time { get; init; }
 
     [Inject]
@@ -46,28 +55,43 @@ public partial class AgentDetail
 
     protected override async Task OnParametersSetAsync()
     {
-        _range = TimeRange.Parse(RangeKey);
         _status = StatusFilter is "ok" or "error" or "running" ? StatusFilter : null;
         await LoadAsync();
     }
 
     private RunStatus? RunStatusFilter => RunStatuses.ParseOrNull(_status);
 
-    private async Task LoadAsync()
+    /// <summary>Runs started in the last minute are listed too, so a preset period's list shows what just arrived.</summary>
+    private DateTime RunsTo => _period.IsCustom ? _period.To : _period.To.AddMinutes(1);
+
+    private Task LoadAsync() => LoadAsync(quiet: false);
+
+    private async Task RefreshAsync()
+    {
+        await LoadAsync(quiet: true);
+        if (_runList is not null)
+        {
+            await _runList.RefreshAsync();
+        }
+    }
+
+    private async Task LoadAsync(bool quiet)
     {
         _error = null;
-        _loading = true;
+        _loading = !quiet;
         try
         {
-            var to = Time.GetUtcNow().UtcDateTime;
-            (_from, _to) = (to - _range.Length, to.AddMinutes(1));
-            _summary = Guid.TryParse(AgentId, out _) ? await Activity.GetSummaryAsync(AgentId, to - _range.Length, to, CancellationToken.None) : null;
-            if (_summary is not null)
+            _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+            var (from, to) = (_period.From, _period.To);
+            var summary = Guid.TryParse(AgentId, out _) ? await Activity.GetSummaryAsync(AgentId, from, to, CancellationToken.None) : null;
+            if (summary is not null)
             {
-                _hourly = await Activity.GetHourlyAsync(AgentId, to - _range.Length, to, CancellationToken.None);
+                _hourly = await Activity.GetHourlyAsync(AgentId, from, to, CancellationToken.None);
                 // Hours without runs have no latency: leave them out of the lines rather than drawing zeros.
                 _latency = [.. _hourly.Where(h => h.P50Milliseconds is not null)];
+                _errors = await Activity.GetTopErrorsAsync(AgentId, from, to, 5, CancellationToken.None);
             }
+            _summary = summary;
         }
         catch (Exception ex)
         {
@@ -108,7 +132,16 @@ public partial class AgentDetail
         }
     }
 
-    private string HourLabel(object value) => value is DateTime hour
-        ? hour.ToString(_range.Length > TimeSpan.FromDays(1) ? "MM-dd HH:00" : "HH:00", System.Globalization.CultureInfo.InvariantCulture)
-        : value.ToString() ?? "";
+    private async Task EditAsync()
+    {
+        var updated = await Dialogs.OpenAsync<AgentPortal.Dashboard.Components.Controls.AgentForm>(UiText.AgentForm.EditTitle,
+            new Dictionary<string, object?> { ["Agent"] = _summary!.Agent }, new Radzen.DialogOptions { Width = "34rem" });
+        if (updated is AgentPortal.Core.Agents.Agent agent)
+        {
+            _summary = _summary with { Agent = agent };
+            Notifications.Notify(Radzen.NotificationSeverity.Success, UiText.AgentForm.Saved, duration: 4_000);
+        }
+    }
+
+    private string HourLabel(object value) => Display.Hour(value, _period.Length);
 }

@@ -12,6 +12,7 @@ public partial class TraceDetail
     private string? _agentName;
     private SpanRecord? _selected;
     private string? _error;
+    private IReadOnlyList<AgentPortal.Core.Pricing.ModelPrice> _prices = [];
 
     [Parameter]
     public required string TraceId { get; set; }
@@ -23,16 +24,28 @@ public partial class TraceDetail
     public required AgentPortal.Core.Agents.IAgentRegistry Agents { get; init; }
 
     [Inject]
+    public required AgentPortal.Core.Pricing.PriceTable Prices { get; init; }
+
+    [Inject]
     public required ILogger<TraceDetail> Logger { get; init; }
 
     private string ShortId => TraceId.Length > 8 ? TraceId[..8] : TraceId;
 
     protected override Task OnParametersSetAsync() => LoadAsync();
 
-    private async Task LoadAsync()
+    private Task LoadAsync() => LoadAsync(quiet: false);
+
+    /// <summary>Spans of a running trace keep arriving: a live refresh keeps the selected span.</summary>
+    private Task RefreshAsync() => LoadAsync(quiet: true);
+
+    private async Task LoadAsync(bool quiet)
     {
         _error = null;
-        _rows = null;
+        var selectedId = _selected?.SpanId;
+        if (!quiet)
+        {
+            _rows = null;
+        }
         try
         {
             if (!AgentRunService.IsHexId(TraceId, 32))
@@ -43,8 +56,9 @@ public partial class TraceDetail
             var (run, spans) = await Activity.GetTraceAsync(TraceId, CancellationToken.None);
             _run = run;
             _agentName = run is null ? null : (await Agents.GetAsync(run.AgentId, CancellationToken.None))?.Name;
+            _prices = await Prices.ListAsync(CancellationToken.None);
             _rows = [.. TraceTree.Build(spans)];
-            _selected = _rows.FirstOrDefault()?.Span;
+            _selected = _rows.FirstOrDefault(r => r.Span.SpanId == selectedId)?.Span ?? _rows.FirstOrDefault()?.Span;
         }
         catch (Exception ex)
         {
@@ -52,6 +66,11 @@ public partial class TraceDetail
             _error = ex.Message;
         }
     }
+
+    /// <summary>An LLM call priced by the price in effect when it was made; null is "no price".</summary>
+    private decimal? SpanCost(SpanRecord span) => span.Model is not { } model ? null : AgentPortal.Core.Pricing.PriceTable.CostOf(_prices,
+        [new AgentPortal.Core.Pricing.ModelUsage(AgentRunService.FromUnixNano(span.StartTimeUnixNano), model, 1, span.InputTokens ?? 0, span.OutputTokens ?? 0,
+            span.CachedInputTokens ?? 0, span.ReportedCost ?? 0)]).Cost;
 
     private static string Css(double fraction) => (fraction * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
 }

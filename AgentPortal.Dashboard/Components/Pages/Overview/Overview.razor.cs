@@ -17,7 +17,7 @@ public partial class Overview
 
     private UsageOverview? _overview;
     private string? _error;
-    private TimeRange _range = TimeRange.Default;
+    private Period _period = Period.Resolve(null, null, null, DateTime.UtcNow);
 
     [Inject]
     public required UsageOverviewService Usage { get; init; }
@@ -34,20 +34,30 @@ public partial class Overview
     [SupplyParameterFromQuery(Name = "range")]
     public string? RangeKey { get; set; }
 
-    protected override Task OnParametersSetAsync()
-    {
-        _range = TimeRange.Parse(RangeKey);
-        return LoadAsync();
-    }
+    [SupplyParameterFromQuery(Name = "from")]
+    public string? FromText { get; set; }
 
-    private async Task LoadAsync()
+    [SupplyParameterFromQuery(Name = "to")]
+    public string? ToText { get; set; }
+
+    protected override Task OnParametersSetAsync() => LoadAsync();
+
+    private Task LoadAsync() => LoadAsync(quiet: false);
+
+    /// <summary>A live refresh keeps the figures on screen while the new ones load.</summary>
+    private Task RefreshAsync() => LoadAsync(quiet: true);
+
+    private async Task LoadAsync(bool quiet)
     {
         _error = null;
-        _overview = null;
+        if (!quiet)
+        {
+            _overview = null;
+        }
         try
         {
-            var to = Time.GetUtcNow().UtcDateTime;
-            _overview = await Usage.GetAsync(to - _range.Length, to, CancellationToken.None);
+            _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+            _overview = await Usage.GetAsync(_period.From, _period.To, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -57,5 +67,5 @@ public partial class Overview
     }
 
     private void OpenAgent(DataGridRowMouseEventArgs<AgentUsageLine> row) =>
-        Navigation.NavigateTo($"monitoring/agents/{row.Data!.AgentId}?range={_range.Key}");
+        Navigation.NavigateTo($"monitoring/agents/{row.Data!.AgentId}?{_period.QueryString}");
 }

@@ -1,5 +1,7 @@
 using AgentPortal.Core.Agents;
+using AgentPortal.Core.Monitoring;
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Components.Controls;
 using Microsoft.AspNetCore.Components;
 
 namespace AgentPortal.Dashboard.Components.Pages.Traces;
@@ -8,14 +10,27 @@ public partial class Traces
 {
     private static readonly string[] s_statuses = ["", "ok", "error", "running"];
 
-    private TimeRange _range = TimeRange.Default;
-    private DateTime _from;
+    private Period _period = Period.Resolve(null, null, null, DateTime.UtcNow);
     private DateTime _to;
     private IReadOnlyList<Agent> _agents = [];
+    private IReadOnlyList<string> _models = [];
+    private RunList? _runList;
     private string? _error;
 
     [SupplyParameterFromQuery(Name = "range")]
     public string? RangeKey { get; set; }
+
+    [SupplyParameterFromQuery(Name = "from")]
+    public string? FromText { get; set; }
+
+    [SupplyParameterFromQuery(Name = "to")]
+    public string? ToText { get; set; }
+
+    [SupplyParameterFromQuery(Name = "model")]
+    public string? ModelFilter { get; set; }
+
+    [SupplyParameterFromQuery(Name = "name")]
+    public string? NameFilter { get; set; }
 
     [SupplyParameterFromQuery(Name = "agent")]
     public string? AgentFilter { get; set; }
@@ -33,25 +48,45 @@ public partial class Traces
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
+    public required AgentActivityService Activity { get; init; }
+
+    [Inject]
     public required TimeProvider Time { get; init; }
 
     private RunStatus? Status => RunStatuses.ParseOrNull(StatusFilter);
 
     protected override async Task OnParametersSetAsync()
     {
-        _range = TimeRange.Parse(RangeKey);
-        var now = Time.GetUtcNow().UtcDateTime;
-        (_from, _to) = (now - _range.Length, now.AddMinutes(1));
-        if (_agents.Count == 0)
+        _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+        // A preset period also lists runs started in the last minute, so what just arrived shows.
+        _to = _period.IsCustom ? _period.To : _period.To.AddMinutes(1);
+        try
         {
-            try
+            if (_agents.Count == 0)
             {
                 _agents = (await Registry.ListAsync(new ListAgentsRequest { PageSize = 500 }, CancellationToken.None)).Items;
             }
-            catch (Exception ex)
-            {
-                _error = ex.Message;
-            }
+            var models = await Activity.ListModelsAsync(_period.From, _period.To, CancellationToken.None);
+            // A model from a shared link stays choosable even when this period has no calls to it.
+            _models = ["", .. string.IsNullOrEmpty(ModelFilter) || models.Contains(ModelFilter) ? models : models.Append(ModelFilter)];
+        }
+        catch (Exception ex)
+        {
+            _error = ex.Message;
+        }
+    }
+
+    private async Task RefreshAsync()
+    {
+        var now = Time.GetUtcNow().UtcDateTime;
+        if (!_period.IsCustom)
+        {
+            _period = Period.Resolve(RangeKey, FromText, ToText, now);
+            _to = now.AddMinutes(1);
+        }
+        if (_runList is not null)
+        {
+            await _runList.RefreshAsync();
         }
     }
 }

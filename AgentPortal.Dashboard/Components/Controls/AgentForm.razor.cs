@@ -1,0 +1,148 @@
+using System.Text.Json;
+using AgentPortal.Core.Agents;
+using AgentPortal.Core.Identity;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Radzen;
+
+namespace AgentPortal.Dashboard.Components.Controls;
+
+/// <summary>What the agent form edits; the registry's rules are checked again when it is saved.</summary>
+public sealed class AgentFormModel
+{
+    public string Name { get; set; } = "";
+
+    public string ProjectId { get; set; } = Agent.DefaultProject;
+
+    public string? ExternalId { get; set; }
+
+    public AgentType Type { get; set; } = AgentType.Custom;
+
+    public bool Active { get; set; } = true;
+
+    public bool MonitoringEnabled { get; set; } = true;
+
+    public string? Config { get; set; }
+
+    /// <summary>Config is optional; when given it must be one JSON object.</summary>
+    public static string? ConfigProblem(string? config)
+    {
+        if (string.IsNullOrWhiteSpace(config))
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(config);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? null : UiText.AgentForm.ConfigNotObject;
+        }
+        catch (JsonException ex)
+        {
+            return $"{UiText.AgentForm.ConfigNotJson} ({ex.Message.Split('.')[0]}).";
+        }
+    }
+
+    /// <summary>The config as stored: compact JSON, or null when left empty.</summary>
+    public string? NormalizedConfig() => string.IsNullOrWhiteSpace(Config) ? null : JsonSerializer.Serialize(JsonDocument.Parse(Config).RootElement);
+}
+
+public partial class AgentForm
+{
+    private static readonly IReadOnlyList<(string Text, AgentType Value)> s_typeList = [.. Enum.GetValues<AgentType>().Select(t => (t.ToWire(), t))];
+    private static readonly object[] s_types = [.. s_typeList.Select(t => new { t.Text, t.Value })];
+
+    private AgentFormModel _model = new();
+    private string? _error;
+    private bool _saving;
+
+    /// <summary>The agent to edit; null to register a new one.</summary>
+    [Parameter]
+    public Agent? Agent { get; set; }
+
+    [Inject]
+    public required IAgentRegistry Registry { get; init; }
+
+    [Inject]
+    public required DialogService Dialogs { get; init; }
+
+    [Inject]
+    public required AuthenticationStateProvider Authentication { get; init; }
+
+    [Inject]
+    public required ILogger<AgentForm> Logger { get; init; }
+
+    protected override void OnParametersSet()
+    {
+        _model = Agent is null ? new AgentFormModel() : new AgentFormModel
+        {
+            Name = Agent.Name,
+            ProjectId = Agent.ProjectId,
+            ExternalId = Agent.ExternalId,
+            Type = Agent.Type,
+            Active = Agent.Status == AgentStatus.Active,
+            MonitoringEnabled = Agent.MonitoringEnabled,
+            Config = Agent.Config is null ? null : JsonSerializer.Serialize(JsonDocument.Parse(Agent.Config).RootElement, s_indented),
+        };
+    }
+
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+
+    private async Task SaveAsync()
+    {
+        _error = null;
+        var user = (await Authentication.GetAuthenticationStateAsync()).User;
+        if (!user.IsInRole(PortalRoles.Admin) && !user.IsInRole(PortalRoles.Operator))
+        {
+            _error = UiText.AgentForm.NotAllowed;
+            return;
+        }
+        if (AgentFormModel.ConfigProblem(_model.Config) is { } problem)
+        {
+            _error = problem;
+            return;
+        }
+        _saving = true;
+        try
+        {
+            if (Agent is null)
+            {
+                var result = await Registry.RegisterOrGetAsync(new RegisterAgentRequest
+                {
+                    Name = _model.Name.Trim(),
+                    Type = _model.Type,
+                    ProjectId = _model.ProjectId.Trim(),
+                    ExternalId = string.IsNullOrWhiteSpace(_model.ExternalId) ? null : _model.ExternalId.Trim(),
+                    Config = _model.NormalizedConfig(),
+                    RegisteredVia = RegistrationSources.Portal,
+                }, CancellationToken.None);
+                if (!result.Created)
+                {
+                    _error = string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.AgentForm.AlreadyExists, result.Agent.Name, result.Agent.ProjectId);
+                    return;
+                }
+                Dialogs.Close(result.Agent);
+            }
+            else
+            {
+                var updated = await Registry.UpdateAsync(Agent.Id, new UpdateAgentRequest
+                {
+                    Type = _model.Type,
+                    Status = _model.Active ? AgentStatus.Active : AgentStatus.Inactive,
+                    MonitoringEnabled = _model.MonitoringEnabled,
+                    // An emptied config box clears it: stored as an empty object, as the API's PATCH would.
+                    Config = _model.NormalizedConfig() ?? (Agent.Config is null ? null : "{}"),
+                }, CancellationToken.None);
+                Dialogs.Close(updated);
+            }
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Saving an agent failed");
+            _error = ex.Message;
+        }
+        finally
+        {
+            _saving = false;
+        }
+    }
+}

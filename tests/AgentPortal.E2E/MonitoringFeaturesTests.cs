@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AgentPortal.E2E.Infrastructure;
+using Microsoft.Playwright;
+
+namespace AgentPortal.E2E;
+
+/// <summary>Top errors, copy buttons, model and name filters, compare, the agent form, live updates and custom periods.</summary>
+public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixture<DashboardServerFixture>
+{
+    [Fact]
+    public async Task AgentPage_ShowsTopErrorsAndCostPerHour_AndCopiesTheAgentId()
+    {
+        using var api = portal.CreateApiClient();
+        var agentId = await RegisterAsync(api, "e2e-errors-agent", "vanna");
+        await RunAsync(api, agentId, "q1", error: "SQL failed: no such table orders");
+        await RunAsync(api, agentId, "q2", error: "SQL failed: no such table orders");
+        await RunAsync(api, agentId, "q3", error: "timeout");
+        await RunAsync(api, agentId, "q4");
+        using var errors = JsonDocument.Parse(await api.GetStringAsync($"/agents/{agentId}/errors"));
+        Assert.Equal(2, errors.RootElement[0].GetProperty("count").GetInt64());
+
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress, width: 1920, height: 1080);
+        await session.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await page.GotoAsync($"/monitoring/agents/{agentId}");
+        await session.WaitForInteractiveAsync();
+
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "Top errors" });
+        var first = table.GetByRole(AriaRole.Row).Nth(1);
+        await Assertions.Expect(first).ToContainTextAsync("SQL failed: no such table orders");
+        await Assertions.Expect(first.GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("2");
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Nth(2)).ToContainTextAsync("timeout");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Cost per hour (USD)" })).ToBeVisibleAsync();
+        await session.ScreenshotAsync("30-agent-top-errors");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy agent id" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Copied agent id")).ToBeVisibleAsync();
+        Assert.Equal(agentId, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+
+        await first.GetByRole(AriaRole.Link, new() { Name = "latest trace" }).ClickAsync();
+        await page.WaitForURLAsync("**/monitoring/traces/*");
+        await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("SQL failed: no such table orders");
+        await Assertions.Expect(page.GetByTestId("span-input")).ToHaveTextAsync("q2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy trace id" }).ClickAsync();
+        Assert.Equal(page.Url.Split('/')[^1], await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Traces_FilterByModelAndSpanName_FromTheFormAndTheUrl()
+    {
+        using var api = portal.CreateApiClient();
+        var agentId = await RegisterAsync(api, "e2e-model-agent", "langflow");
+        var withCall = await RunAsync(api, agentId, "needs an llm", model: "e2e-model-x");
+        await RunAsync(api, agentId, "no llm call here");
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+
+        await page.GotoAsync($"/monitoring/traces?agent={agentId}&model=e2e-model-x");
+        await session.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText("needs an llm")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("no llm call here")).ToHaveCountAsync(0);
+        await session.ScreenshotAsync("31-traces-by-model");
+
+        await page.GotoAsync($"/monitoring/traces?agent={agentId}");
+        await session.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText("no llm call here")).ToBeVisibleAsync();
+        var name = page.GetByLabel("Span or agent name", new() { Exact = true });
+        await name.FillAsync("chat e2e-model");
+        await name.PressAsync("Enter");
+        await page.WaitForURLAsync("**name=chat*");
+        await Assertions.Expect(page.GetByText("no llm call here")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator($"a[href='monitoring/traces/{withCall}']")).ToBeVisibleAsync();
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Compare_TwoAgents_ShowsEachAgentsTilesAndOverlaidSeries()
+    {
+        using var api = portal.CreateApiClient();
+        var a = await RegisterAsync(api, "e2e-compare-a", "vanna");
+        var b = await RegisterAsync(api, "e2e-compare-b", "flowise");
+        await RunAsync(api, a, "a1");
+        await RunAsync(api, a, "a2", error: "boom");
+        await RunAsync(api, a, "a3");
+        await RunAsync(api, b, "b1");
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress, width: 1920, height: 1080);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+
+        await page.GotoAsync($"/monitoring/compare?agents={a}");
+        await Assertions.Expect(page.GetByText("Choose 2 to 5 agents")).ToBeVisibleAsync();
+
+        await page.GotoAsync($"/monitoring/compare?agents={a},{b}");
+        await session.WaitForInteractiveAsync();
+        foreach (var (id, name) in new[] { (a, "e2e-compare-a"), (b, "e2e-compare-b") })
+        {
+            using var stats = JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}/stats"));
+            var column = page.GetByRole(AriaRole.Region, new() { Name = name });
+            await Assertions.Expect(column.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value"))
+                .ToHaveTextAsync(stats.RootElement.GetProperty("runs").GetInt64().ToString("N0", CultureInfo.InvariantCulture));
+        }
+        var runsChart = page.GetByRole(AriaRole.Heading, new() { Name = "Runs per hour" });
+        await Assertions.Expect(runsChart).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".rz-legend-item").Filter(new() { HasText = "e2e-compare-b" })).ToHaveCountAsync(4);
+        await session.ScreenshotAsync("32-compare");
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Registry_AnOperatorRegistersAndEditsAnAgent_ThroughTheForm()
+    {
+        using var api = portal.CreateApiClient();
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await page.GotoAsync("/registry");
+        await session.WaitForInteractiveAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register agent" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Name", new() { Exact = true }).FillAsync("e2e-form-agent");
+        await dialog.GetByLabel("Config (JSON object, optional)").FillAsync("[1, 2]");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+        await Assertions.Expect(dialog.GetByText("Config must be a JSON object")).ToBeVisibleAsync();
+        await session.ScreenshotAsync("33-register-form-error");
+        await dialog.GetByLabel("Config (JSON object, optional)").FillAsync("{\"database\": \"sales\"}");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+
+        await page.WaitForURLAsync("**/monitoring/agents/*");
+        var id = page.Url.Split('/')[^1].Split('?')[0];
+        using (var agent = JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}")))
+        {
+            Assert.Equal("e2e-form-agent", agent.RootElement.GetProperty("name").GetString());
+            Assert.Equal("portal", agent.RootElement.GetProperty("registered_via").GetString());
+            Assert.Equal("sales", agent.RootElement.GetProperty("config").GetProperty("database").GetString());
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit", Exact = true }).ClickAsync();
+        dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByRole(AriaRole.Switch, new() { Name = "Active" }).Locator("xpath=..").ClickAsync();
+        await dialog.GetByLabel("Config (JSON object, optional)").FillAsync("{\"database\": \"finance\"}");
+        await session.ScreenshotAsync("34-edit-form");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Agent saved")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Activate", Exact = true })).ToBeVisibleAsync();
+        using (var edited = JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}")))
+        {
+            Assert.Equal("inactive", edited.RootElement.GetProperty("status").GetString());
+            Assert.Equal("finance", edited.RootElement.GetProperty("config").GetProperty("database").GetString());
+        }
+
+        await page.GotoAsync("/registry");
+        await session.WaitForInteractiveAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register agent" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByLabel("Name", new() { Exact = true }).FillAsync("e2e-form-agent");
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Dialog).GetByText("already exists in project 'default-project'")).ToBeVisibleAsync();
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task LiveUpdates_ShowNewRunsWithoutReload_AndPauseHoldsThem()
+    {
+        using var api = portal.CreateApiClient();
+        var agentId = await RegisterAsync(api, "e2e-live-agent", "autogen");
+        await RunAsync(api, agentId, "first");
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await page.GotoAsync($"/monitoring/agents/{agentId}");
+        await session.WaitForInteractiveAsync();
+        var runs = page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value");
+        await Assertions.Expect(runs).ToHaveTextAsync("1");
+
+        await RunAsync(api, agentId, "second");
+        await Assertions.Expect(runs).ToHaveTextAsync("2", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByText("second")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("live-updated")).ToBeVisibleAsync();
+
+        await page.GetByTestId("live-updates").Locator(".rz-switch").ClickAsync();
+        await Assertions.Expect(page.GetByText("Paused", new() { Exact = true })).ToBeVisibleAsync();
+        await RunAsync(api, agentId, "third");
+        await page.WaitForTimeoutAsync(7_000);
+        await Assertions.Expect(runs).ToHaveTextAsync("2");
+        await session.ScreenshotAsync("35-live-paused");
+
+        await page.GetByTestId("live-updates").Locator(".rz-switch").ClickAsync();
+        await Assertions.Expect(runs).ToHaveTextAsync("3", new() { Timeout = 20_000 });
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task CustomPeriod_IsAppliedFromThePickers_AndABadOneSaysWhy()
+    {
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await page.GotoAsync("/?range=7d");
+        await session.WaitForInteractiveAsync();
+
+        await page.GetByText("Custom", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("From (UTC)")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await page.WaitForURLAsync("**range=custom*");
+        Assert.Contains("from=", page.Url);
+        Assert.Contains("to=", page.Url);
+        await Assertions.Expect(page.GetByText("vs previous period").First).ToBeVisibleAsync();
+        await session.ScreenshotAsync("36-custom-period");
+
+        await page.GotoAsync("/?range=custom&from=2026-11-21T10:00&to=2026-11-20T10:00");
+        await Assertions.Expect(page.GetByText("The start must be earlier than the end. Showing the last 24 hours.")).ToBeVisibleAsync();
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    private static async Task<string> RegisterAsync(HttpClient api, string name, string type)
+    {
+        using var agent = JsonDocument.Parse(await (await api.PostAsJsonAsync("/agents/register", new { name, type })).Content.ReadAsStringAsync());
+        return agent.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>One run through the trace API, with an LLM call to <paramref name="model"/> when given; returns its trace id.</summary>
+    private static async Task<string> RunAsync(HttpClient api, string agentId, string input, string? error = null, string? model = null)
+    {
+        using var run = JsonDocument.Parse(await (await api.PostAsJsonAsync($"/agents/{agentId}/trace/start", new { input })).Content.ReadAsStringAsync());
+        var traceId = run.RootElement.GetProperty("trace_id").GetString()!;
+        if (model is not null)
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+            var body = $$$"""
+                {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "{{{traceId}}}", "spanId": "{{{Random.Shared.NextInt64(1, long.MaxValue):x16}}}",
+                 "parentSpanId": "{{{run.RootElement.GetProperty("span_id").GetString()}}}", "name": "chat {{{model}}}", "kind": 3,
+                 "startTimeUnixNano": "{{{now}}}", "endTimeUnixNano": "{{{now + 200_000_000}}}",
+                 "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                                {"key": "gen_ai.request.model", "value": {"stringValue": "{{{model}}}"}},
+                                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 10}}]}]}]}]}
+                """;
+            (await api.PostAsync("/v1/traces", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        }
+        (await api.PostAsJsonAsync($"/agents/{agentId}/trace/end", new { trace_id = traceId, status = error is null ? "ok" : "error", error })).EnsureSuccessStatusCode();
+        return traceId;
+    }
+}
