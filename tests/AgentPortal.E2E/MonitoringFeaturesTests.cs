@@ -203,7 +203,7 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.GotoAsync("/?range=7d");
         await session.WaitForInteractiveAsync();
 
-        await page.GetByText("Custom", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Radio, new() { Name = "Custom", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("From (UTC)")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await page.WaitForURLAsync("**range=custom*");

@@ -1,0 +1,78 @@
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Components.Controls;
+using AgentPortal.Dashboard.Tests.Infrastructure;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentPortal.Dashboard.Tests.Components.Controls;
+
+public class LiveUpdatesTests : PortalComponentTest
+{
+    private readonly TelemetryChanges _changes = new();
+    private int _refreshes;
+
+    public LiveUpdatesTests()
+    {
+        Services.AddSingleton(_changes);
+        Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    [Fact]
+    public void Commit_RefreshesThePage_AndSaysWhen()
+    {
+        var live = Render(TimeSpan.Zero);
+
+        _changes.NotifyCommitted();
+
+        live.WaitForAssertion(() => Assert.Equal(1, Volatile.Read(ref _refreshes)), s_waitTimeout);
+        live.WaitForAssertion(() => Assert.Contains("updated", live.Find("[data-testid=live-updated]").TextContent), s_waitTimeout);
+    }
+
+    [Fact]
+    public void BurstOfCommits_RefreshesOnceNowAndOnceAfterTheInterval_NotOncePerCommit()
+    {
+        var live = Render(TimeSpan.FromMilliseconds(400));
+
+        for (var i = 0; i < 50; i++)
+        {
+            _changes.NotifyCommitted();
+        }
+
+        live.WaitForAssertion(() => Assert.Equal(2, Volatile.Read(ref _refreshes)), s_waitTimeout);
+        Thread.Sleep(800);
+        Assert.Equal(2, Volatile.Read(ref _refreshes));
+    }
+
+    [Fact]
+    public void Paused_HoldsRefreshes_UntilResumed()
+    {
+        var live = Render(TimeSpan.Zero);
+        live.Find(".rz-switch").Click();
+        Assert.Contains("Paused", live.Markup);
+
+        _changes.NotifyCommitted();
+        live.WaitForAssertion(() => Assert.Contains("new data waiting", live.Markup), s_waitTimeout);
+        Assert.Equal(0, Volatile.Read(ref _refreshes));
+
+        live.Find(".rz-switch").Click();
+        live.WaitForAssertion(() => Assert.Equal(1, Volatile.Read(ref _refreshes)), s_waitTimeout);
+        Assert.Contains("Live", live.Markup);
+    }
+
+    [Fact]
+    public void Disposed_StopsListening()
+    {
+        var live = Render(TimeSpan.Zero);
+        live.Instance.Dispose();
+
+        _changes.NotifyCommitted();
+        Thread.Sleep(200);
+
+        Assert.Equal(0, Volatile.Read(ref _refreshes));
+    }
+
+    private IRenderedComponent<LiveUpdates> Render(TimeSpan interval) => Render<LiveUpdates>(parameters => parameters
+        .Add(p => p.Interval, interval)
+        .Add(p => p.OnRefresh, EventCallback.Factory.Create(this, () => Interlocked.Increment(ref _refreshes))));
+}
