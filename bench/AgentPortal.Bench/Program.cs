@@ -18,7 +18,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 // AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
-// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|append]
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|append|render]
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var results = new List<Figure>();
@@ -48,6 +48,10 @@ try
     if (only is "otlp-inproc")
     {
         results.AddRange(await OtlpBench.InProcessAsync(work, quick ? 50_000 : 300_000));
+    }
+    if (only is null or "render")
+    {
+        results.AddRange(await RenderBench.RunAsync(work, quick ? 100_000 : 1_000_000, quick ? 20 : 40));
     }
     if (only is null or "append")
     {

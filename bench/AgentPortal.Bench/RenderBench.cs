@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AgentPortal.Core.Otlp.Proto.Collector;
+using AgentPortal.Core.Otlp.Proto.Common;
+using AgentPortal.Core.Otlp.Proto.Trace;
+using AgentPortal.Core.Telemetry;
+using AgentPortal.E2E.Infrastructure;
+using AgentPortal.Tests.Shared;
+using Google.Protobuf;
+using Microsoft.Playwright;
+
+namespace AgentPortal.Bench;
+
+/// <summary>
+/// Page speed with a full store: seeds spans spread over 30 days for 20 agents through OTLP, runs
+/// through the trace API and one 10,000-span trace, then times the server render of the overview and
+/// an agent page (the prerendered HTML, which loads all their data) and how long the big trace page
+/// takes to become interactive in Debian's chromium.
+/// </summary>
+internal static class RenderBench
+{
+    private const string Key = "ap_benchRenderKey0123456789abcdefXYZ";
+    private const string Password = "bench-render-password-1";
+    private const int Agents = 20;
+    private const int SpansPerTrace = 10;
+    private const int SpansPerExport = 1_000;
+    private static readonly string[] s_errors = ["RateLimitError: slow down", "Timeout after 30 s", "ContextWindowExceededError", "SQL failed: no such table", "upstream 502"];
+
+    public static async Task<List<Figure>> RunAsync(string work, int spans, int samples)
+    {
+        await using var portal = new DashboardProcess();
+        portal.Environment["Storage__DataDirectory"] = Path.Combine(work, "render");
+        portal.Environment["Bootstrap__IngestApiKey"] = Key;
+        portal.Environment["Bootstrap__AdminPassword"] = Password;
+        portal.Environment["Logging__LogLevel__Default"] = "Warning";
+        portal.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        await portal.StartAsync();
+        using var api = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+
+        var seeding = Stopwatch.StartNew();
+        var agentIds = new List<string>();
+        for (var i = 0; i < Agents; i++)
+        {
+            var reply = await (await api.PostAsJsonAsync("/agents/register", new { name = $"bench-agent-{i:00}", type = i % 2 == 0 ? "vanna" : "langflow" })).Content.ReadFromJsonAsync<JsonElement>();
+            agentIds.Add(reply.GetProperty("id").GetString()!);
+        }
+        await SendSpreadSpansAsync(api, agentIds, spans);
+        for (var i = 0; i < 500; i++)
+        {
+            await RunAsync(api, agentIds[0], i % 10 == 0 ? s_errors[i % s_errors.Length] : null, 0);
+        }
+        var bigTrace = await RunAsync(api, agentIds[0], null, 10_000);
+        using (var stats = JsonDocument.Parse(await api.GetStringAsync($"/agents/{agentIds[0]}/stats?from={DateTime.UtcNow.AddDays(-31):O}")))
+        {
+            Console.WriteLine($"Seeded {spans:N0} spans over 30 days + 500 runs + a 10,000-span trace in {seeding.Elapsed.TotalSeconds:0} s; agent 0 has {stats.RootElement.GetProperty("llm_calls").GetInt64():N0} LLM calls in 31 days");
+        }
+
+        var baseAddress = portal.BaseAddress!;
+        await using var browser = await BrowserSession.StartAsync(baseAddress, width: 1920, height: 1080);
+        await SignInAsync(browser);
+        var cookies = new CookieContainer();
+        foreach (var cookie in await browser.Context.CookiesAsync())
+        {
+            cookies.Add(baseAddress, new System.Net.Cookie(cookie.Name, cookie.Value));
+        }
+        using var pages = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+
+        var figures = new List<Figure>();
+        foreach (var (label, path) in new[]
+        {
+            ("overview, 24 hours", "/?range=24h"),
+            ("overview, 30 days", "/?range=30d"),
+            ("agent page, 24 hours", $"/monitoring/agents/{agentIds[0]}?range=24h"),
+            ("agent page, 30 days", $"/monitoring/agents/{agentIds[0]}?range=30d"),
+        })
+        {
+            var times = await TimePageAsync(pages, path, samples);
+            figures.Add(new($"Server render, {label} ({spans:N0} spans, SQLite) p50 / p95", $"{Stats.Ms(Stats.Percentile(times, 0.5))} / {Stats.Ms(Stats.Percentile(times, 0.95))}", "p95 < 300 ms"));
+        }
+
+        var interactive = new List<double>();
+        for (var i = 0; i < 6; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await browser.Page.GotoAsync($"/monitoring/traces/{bigTrace}", new() { WaitUntil = WaitUntilState.Commit });
+            await browser.WaitForInteractiveAsync();
+            var row = browser.Page.GetByRole(AriaRole.Treeitem).Nth(5);
+            await row.ClickAsync();
+            await Assertions.Expect(row).ToHaveAttributeAsync("aria-selected", "true");
+            if (i > 0)
+            {
+                interactive.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+        interactive.Sort();
+        figures.Add(new("10,000-span trace page: open until a span click is answered (chromium), p50 / max of 5", $"{Stats.Ms(Stats.Percentile(interactive, 0.5))} / {Stats.Ms(interactive[^1])}", "< 2 s"));
+        return figures;
+    }
+
+    private static async Task<List<double>> TimePageAsync(HttpClient pages, string path, int samples)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < samples + 5; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await pages.GetAsync(path);
+            var html = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.OK || !html.Contains("tile-value", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{path} answered {(int)response.StatusCode} without the usage tiles; is the bench signed in?");
+            }
+            if (i >= 5)
+            {
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+        times.Sort();
+        return times;
+    }
+
+    private static async Task SignInAsync(BrowserSession browser)
+    {
+        var page = browser.Page;
+        await page.GotoAsync("/");
+        await page.WaitForURLAsync("**/account/login**");
+        await page.GetByLabel("Email").FillAsync("admin@agentportal.local");
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+    }
+
+    /// <summary>Traces of one root and nine LLM calls, start times spread evenly over the last 30 days.</summary>
+    private static async Task SendSpreadSpansAsync(HttpClient api, List<string> agentIds, int spans)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
+        var step = TimeSpan.FromDays(30).Ticks * 100 / (spans / SpansPerTrace);
+        var exports = spans / SpansPerExport;
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < exports)
+            {
+                var scope = new ScopeSpans();
+                for (var t = 0; t < SpansPerExport / SpansPerTrace; t++)
+                {
+                    var traceNumber = (long)index * (SpansPerExport / SpansPerTrace) + t;
+                    var start = now - (traceNumber * step) - 60_000_000_000L;
+                    var agent = agentIds[(int)(traceNumber % agentIds.Count)];
+                    AddTrace(scope, agent, (ulong)start, traceNumber);
+                }
+                var content = new ByteArrayContent(new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { ScopeSpans = { scope } } } }.ToByteArray());
+                content.Headers.ContentType = new("application/x-protobuf");
+                using var response = await api.PostAsync("/v1/traces", content);
+                response.EnsureSuccessStatusCode();
+            }
+        }));
+    }
+
+    private static void AddTrace(ScopeSpans scope, string agentId, ulong start, long traceNumber)
+    {
+        var traceId = ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(16)));
+        var rootId = ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(8)));
+        var root = new Span { TraceId = traceId, SpanId = rootId, Name = "workflow", Kind = Span.Types.SpanKind.Internal, StartTimeUnixNano = start, EndTimeUnixNano = start + 3_000_000_000 };
+        root.Attributes.Add(Attribute("metadata.agent_id", agentId));
+        scope.Spans.Add(root);
+        for (var i = 1; i < SpansPerTrace; i++)
+        {
+            var failed = (traceNumber * SpansPerTrace + i) % 20 == 0;
+            var call = new Span
+            {
+                TraceId = traceId,
+                SpanId = ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(8))),
+                ParentSpanId = rootId,
+                Name = "chat gpt-4o-mini",
+                Kind = Span.Types.SpanKind.Client,
+                StartTimeUnixNano = start + (ulong)i * 300_000_000,
+                EndTimeUnixNano = start + (ulong)i * 300_000_000 + 250_000_000,
+                Status = failed ? new Status { Code = Status.Types.StatusCode.Error, Message = s_errors[(int)(traceNumber % s_errors.Length)] } : null,
+            };
+            foreach (var (key, value) in new[] { ("gen_ai.operation.name", "chat"), ("gen_ai.request.model", i % 3 == 0 ? "gpt-4o" : "gpt-4o-mini"), ("metadata.agent_id", agentId) })
+            {
+                call.Attributes.Add(Attribute(key, value));
+            }
+            call.Attributes.Add(new KeyValue { Key = "gen_ai.usage.input_tokens", Value = new AnyValue { IntValue = 120 } });
+            call.Attributes.Add(new KeyValue { Key = "gen_ai.usage.output_tokens", Value = new AnyValue { IntValue = 40 } });
+            scope.Spans.Add(call);
+        }
+    }
+
+    /// <summary>A run through the trace API with <paramref name="children"/> spans under it (tools with LLM calls); returns its trace id.</summary>
+    private static async Task<string> RunAsync(HttpClient api, string agentId, string? error, int children)
+    {
+        var run = await (await api.PostAsJsonAsync($"/agents/{agentId}/trace/start", new { input = "How many orders last week?" })).Content.ReadFromJsonAsync<JsonElement>();
+        var traceId = run.GetProperty("trace_id").GetString()!;
+        var rootId = ByteString.CopyFrom(Convert.FromHexString(run.GetProperty("span_id").GetString()!));
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        for (var sent = 0; sent < children; sent += SpansPerExport)
+        {
+            var scope = new ScopeSpans();
+            ByteString? tool = null;
+            for (var i = sent; i < Math.Min(children, sent + SpansPerExport); i++)
+            {
+                var id = ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(8)));
+                var isTool = i % 10 == 0;
+                var span = new Span
+                {
+                    TraceId = ByteString.CopyFrom(Convert.FromHexString(traceId)),
+                    SpanId = id,
+                    ParentSpanId = isTool ? rootId : tool!,
+                    Name = isTool ? $"tool run_sql #{i / 10}" : "chat gpt-4o-mini",
+                    Kind = isTool ? Span.Types.SpanKind.Internal : Span.Types.SpanKind.Client,
+                    StartTimeUnixNano = now + (ulong)i * 1_000_000,
+                    EndTimeUnixNano = now + (ulong)i * 1_000_000 + 900_000,
+                };
+                if (!isTool)
+                {
+                    span.Attributes.Add(Attribute("gen_ai.operation.name", "chat"));
+                    span.Attributes.Add(Attribute("gen_ai.request.model", "gpt-4o-mini"));
+                }
+                tool = isTool ? id : tool;
+                scope.Spans.Add(span);
+            }
+            var content = new ByteArrayContent(new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { ScopeSpans = { scope } } } }.ToByteArray());
+            content.Headers.ContentType = new("application/x-protobuf");
+            (await api.PostAsync("/v1/traces", content)).EnsureSuccessStatusCode();
+        }
+        (await api.PostAsJsonAsync($"/agents/{agentId}/trace/end", new { trace_id = traceId, status = error is null ? "ok" : "error", error })).EnsureSuccessStatusCode();
+        return traceId;
+    }
+
+    private static KeyValue Attribute(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
+}
