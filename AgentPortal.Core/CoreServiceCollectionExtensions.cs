@@ -62,9 +62,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ITelemetryStore>(provider =>
         {
             var telemetry = provider.GetRequiredService<IOptions<TelemetryOptions>>().Value;
-            return telemetry.ProviderKind == TelemetryProvider.ClickHouse
-                ? new ClickHouseTelemetryStore(telemetry.ClickHouse)
-                : new SqliteTelemetryStore(provider.GetRequiredService<PortalPaths>().TelemetryDatabase);
+            return telemetry.ProviderKind != TelemetryProvider.ClickHouse
+                ? new SqliteTelemetryStore(provider.GetRequiredService<PortalPaths>().TelemetryDatabase)
+                : telemetry.ClickHouse.IsCollectorMode
+                    ? new CollectorTracesStore(telemetry.ClickHouse)
+                    : new ClickHouseTelemetryStore(telemetry.ClickHouse);
         });
         services.AddSingleton<TelemetryChanges>();
         services.AddSingleton<TelemetryWriter>();

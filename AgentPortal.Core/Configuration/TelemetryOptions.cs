@@ -31,6 +31,21 @@ public sealed class ClickHouseOptions
     public string User { get; set; } = "default";
 
     public string? Password { get; set; }
+
+    /// <summary>
+    /// Native: the portal's own tables, which it writes. Collector: read-only over the table the
+    /// OpenTelemetry Collector's ClickHouse exporter writes (<see cref="TracesTable"/>); the portal
+    /// stores nothing itself and spans go to the Collector.
+    /// </summary>
+    public string Mode { get; set; } = NativeMode;
+
+    /// <summary>The Collector's traces table, in <see cref="Database"/>, for Collector mode.</summary>
+    public string TracesTable { get; set; } = "otel_traces";
+
+    public const string NativeMode = "Native";
+    public const string CollectorMode = "Collector";
+
+    public bool IsCollectorMode => string.Equals(Mode, CollectorMode, StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed class ValidateTelemetryOptions : IValidateOptions<TelemetryOptions>
@@ -63,6 +78,17 @@ public sealed class ValidateTelemetryOptions : IValidateOptions<TelemetryOptions
             {
                 problems.Add("Telemetry:ClickHouse:Database", $"{ConfigurationProblems.Quote(options.ClickHouse.Database)} is not a database name.",
                     "letters, digits and underscores", "agentportal");
+            }
+            if (!string.Equals(options.ClickHouse.Mode, ClickHouseOptions.NativeMode, StringComparison.OrdinalIgnoreCase) && !options.ClickHouse.IsCollectorMode)
+            {
+                problems.Add("Telemetry:ClickHouse:Mode", $"{ConfigurationProblems.Quote(options.ClickHouse.Mode)} is not a ClickHouse mode.",
+                    "Native (the portal's own tables) or Collector (read the OpenTelemetry Collector's traces table)", "Native");
+            }
+            if (string.IsNullOrWhiteSpace(options.ClickHouse.TracesTable) || !(char.IsAsciiLetter(options.ClickHouse.TracesTable[0]) || options.ClickHouse.TracesTable[0] == '_')
+                || !options.ClickHouse.TracesTable.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                problems.Add("Telemetry:ClickHouse:TracesTable", $"{ConfigurationProblems.Quote(options.ClickHouse.TracesTable)} is not a table name.",
+                    "letters, digits and underscores, starting with a letter", "otel_traces");
             }
             if (string.IsNullOrWhiteSpace(options.ClickHouse.User))
             {

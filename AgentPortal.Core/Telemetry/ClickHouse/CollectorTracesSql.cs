@@ -1,0 +1,139 @@
+using static AgentPortal.Core.Telemetry.ClickHouse.ClickHouseSql;
+
+namespace AgentPortal.Core.Telemetry.ClickHouse;
+
+/// <summary>
+/// The queries of Collector mode, over the table the OpenTelemetry Collector's ClickHouse exporter
+/// writes: Timestamp DateTime64(9), TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName,
+/// Duration (ns), StatusCode ("Error", or "STATUS_CODE_ERROR" in older exporters), StatusMessage and
+/// the Map(String, String) columns SpanAttributes and ResourceAttributes. Every value goes through
+/// <see cref="ClickHouseSql"/>; the table name is checked as an identifier. A run is a root span
+/// (no parent) that names an agent; an LLM call is a span with a GenAI model.
+/// </summary>
+public sealed class CollectorTracesSql(string table)
+{
+    private readonly string _table = Identifier(table);
+
+    /// <summary>The agent a span belongs to: LiteLLM's metadata.agent_id, else the GenAI convention's gen_ai.agent.id.</summary>
+    public const string Agent = "if(SpanAttributes['metadata.agent_id'] != '', SpanAttributes['metadata.agent_id'], SpanAttributes['gen_ai.agent.id'])";
+
+    public const string Model = "if(SpanAttributes['gen_ai.response.model'] != '', SpanAttributes['gen_ai.response.model'], SpanAttributes['gen_ai.request.model'])";
+
+    public const string InputTokens = "toInt64OrZero(if(SpanAttributes['gen_ai.usage.input_tokens'] != '', SpanAttributes['gen_ai.usage.input_tokens'], SpanAttributes['gen_ai.usage.prompt_tokens']))";
+
+    public const string OutputTokens = "toInt64OrZero(if(SpanAttributes['gen_ai.usage.output_tokens'] != '', SpanAttributes['gen_ai.usage.output_tokens'], SpanAttributes['gen_ai.usage.completion_tokens']))";
+
+    public const string CachedTokens = "toInt64OrZero(SpanAttributes['gen_ai.usage.cache_read.input_tokens'])";
+
+    public const string IsError = "StatusCode IN ('Error', 'STATUS_CODE_ERROR')";
+
+    public const string IsRoot = "ParentSpanId = ''";
+
+    /// <summary>The histogram bucket of a run's duration, as <see cref="DurationHistogram.BucketOf"/> computes it.</summary>
+    public static readonly string Bucket = $"if(Duration < 1000000, 0, least({DurationHistogram.MaxBucket}, toInt32(floor(log(Duration / 1000000.0) / log(1.1))) + 1))";
+
+    public string Table => _table;
+
+    /// <summary>Hourly usage rows in the shape of the native rollups (runs in the model '' row), optionally for one agent.</summary>
+    public string UsageRows(DateTime from, DateTime to, string? agentId) => $"""
+        SELECT agent_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, model,
+               countIf(is_root) AS runs, countIf(is_root AND is_error) AS run_errors, countIf(model != '') AS llm_calls,
+               sumIf(input_tokens, model != '') AS input_tokens, sumIf(output_tokens, model != '') AS output_tokens,
+               sumIf(cached_tokens, model != '') AS cached_input_tokens
+        FROM (SELECT Timestamp, {Agent} AS agent_id, if({IsRoot}, '', {Model}) AS model, {IsRoot} AS is_root, {IsError} AS is_error,
+                     {InputTokens} AS input_tokens, {OutputTokens} AS output_tokens, {CachedTokens} AS cached_tokens
+              FROM {_table} WHERE {Range(from, to)})
+        WHERE {AgentFilter(agentId)}
+        GROUP BY agent_id, hour_unix, model
+        """;
+
+    /// <summary>Run durations per agent, hour and histogram bucket.</summary>
+    public string RunDurations(DateTime from, DateTime to, string? agentId) => $"""
+        SELECT agent_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, bucket, count() AS count
+        FROM (SELECT Timestamp, {Agent} AS agent_id, {Bucket} AS bucket FROM {_table} WHERE {Range(from, to)} AND {IsRoot})
+        WHERE {AgentFilter(agentId)}
+        GROUP BY agent_id, hour_unix, bucket
+        """;
+
+    public string Trace(string traceId) => $"""
+        SELECT TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, toInt64(toUnixTimestamp64Nano(Timestamp)) AS start_unix_nano,
+               toInt64(Duration) AS duration_nanos, StatusCode, StatusMessage, SpanAttributes, ResourceAttributes
+        FROM {_table} WHERE TraceId = {String(traceId)} ORDER BY Timestamp, SpanId
+        """;
+
+    /// <summary>Runs (root spans naming an agent), newest first, with their LLM calls and tokens.</summary>
+    public string Runs(ListRunsRequest request, bool count, string? traceId = null)
+    {
+        var where = new List<string> { IsRoot, $"{Agent} != ''" };
+        if (traceId is not null)
+        {
+            where.Add($"TraceId = {String(traceId)}");
+        }
+        if (request.AgentId is not null)
+        {
+            where.Add($"{Agent} = {String(request.AgentId)}");
+        }
+        if (request.From is { } from)
+        {
+            where.Add($"Timestamp >= {Time(from)}");
+        }
+        if (request.To is { } to)
+        {
+            where.Add($"Timestamp < {Time(to)}");
+        }
+        if (request.Status is { } status)
+        {
+            where.Add(status == RunStatus.Error ? IsError : $"NOT ({IsError})");
+        }
+        if (!string.IsNullOrWhiteSpace(request.Text))
+        {
+            var text = String(request.Text.Trim().ToLowerInvariant());
+            where.Add($"(position(lower(SpanAttributes['{RunSpans.InputAttribute}']), {text}) > 0 OR position(lower(SpanAttributes['{RunSpans.OutputAttribute}']), {text}) > 0 OR position(lower(StatusMessage), {text}) > 0)");
+        }
+        if (!string.IsNullOrWhiteSpace(request.Model))
+        {
+            var model = String(request.Model.Trim());
+            where.Add($"TraceId IN (SELECT TraceId FROM {_table} WHERE SpanAttributes['gen_ai.request.model'] = {model} OR SpanAttributes['gen_ai.response.model'] = {model})");
+        }
+        if (!string.IsNullOrWhiteSpace(request.SpanName))
+        {
+            var name = String(request.SpanName.Trim().ToLowerInvariant());
+            where.Add($"TraceId IN (SELECT TraceId FROM {_table} WHERE position(lower(SpanName), {name}) > 0)");
+        }
+        var filter = string.Join(" AND ", where);
+        if (count)
+        {
+            return $"SELECT count() AS total FROM {_table} WHERE {filter}";
+        }
+        return $"""
+            SELECT TraceId, SpanId, {Agent} AS agent_id, toInt64(toUnixTimestamp64Nano(Timestamp)) AS start_unix_nano, toInt64(Duration) AS duration_nanos,
+                   {IsError} AS is_error, StatusMessage, SpanAttributes['{RunSpans.InputAttribute}'] AS input, SpanAttributes['{RunSpans.OutputAttribute}'] AS output,
+                   ResourceAttributes['agentportal.project_id'] AS project_id
+            FROM {_table} WHERE {filter}
+            ORDER BY Timestamp DESC, TraceId LIMIT {Int(request.PageSize)} OFFSET {Int((long)(request.Page - 1) * request.PageSize)}
+            """;
+    }
+
+    /// <summary>LLM calls and tokens of the given traces.</summary>
+    public string RunTotals(IReadOnlyCollection<string> traceIds) => $"""
+        SELECT TraceId, countIf({Model} != '') AS llm_calls, sumIf({InputTokens}, {Model} != '') AS input_tokens, sumIf({OutputTokens}, {Model} != '') AS output_tokens
+        FROM {_table} WHERE TraceId IN {StringList(traceIds)} GROUP BY TraceId
+        """;
+
+    public string TopErrors(string agentId, DateTime from, DateTime to, int limit) => $"""
+        SELECT SpanName AS name, StatusMessage AS message, max({IsRoot}) AS run_root, count() AS occurrences,
+               max(toInt64(toUnixTimestamp64Nano(Timestamp))) AS last_seen, argMax(TraceId, Timestamp) AS latest_trace_id
+        FROM {_table}
+        WHERE {Range(from, to)} AND {IsError} AND {Agent} = {String(agentId)}
+        GROUP BY name, message ORDER BY occurrences DESC, last_seen DESC LIMIT {Int(limit)}
+        """;
+
+    public string Ping() => $"SELECT count() AS spans FROM {_table} WHERE 0";
+
+    private static string Range(DateTime from, DateTime to) => $"Timestamp >= {Time(from)} AND Timestamp < {Time(to)}";
+
+    private static string AgentFilter(string? agentId) => agentId is null ? "agent_id != ''" : $"agent_id = {String(agentId)}";
+
+    /// <summary>A UTC instant as a DateTime64(9) literal, from integer nanoseconds (no time zone or text parsing involved).</summary>
+    private static string Time(DateTime utc) => $"fromUnixTimestamp64Nano(toInt64({Int(AgentRunService.ToUnixNano(utc.ToUniversalTime()))}))";
+}
