@@ -9,6 +9,7 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
     [
         ("Agents", "/registry", "Agents", "03-agents"),
         ("Traces", "/monitoring/traces", "Traces", "04-traces"),
+        ("Compare", "/monitoring/compare", "Compare agents", "04b-compare"),
         ("Chat", "/chat", "Chat", "05-chat"),
         ("Tools", "/tools", "Tools", "06-tools"),
         ("Admin", "/admin", "Administration", "07-admin"),
