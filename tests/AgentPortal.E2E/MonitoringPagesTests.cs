@@ -94,7 +94,7 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deactivate", Exact = true })).ToBeVisibleAsync();
         // Radzen draws the switch over a hidden checkbox that carries the accessible name.
         await Assertions.Expect(page.GetByRole(AriaRole.Switch, new() { Name = "Monitoring" })).ToBeCheckedAsync();
-        await page.Locator(".rz-switch").ClickAsync();
+        await page.GetByRole(AriaRole.Switch, new() { Name = "Monitoring" }).Locator("xpath=..").ClickAsync();
         await Assertions.Expect(page.GetByText("Monitoring is off")).ToBeVisibleAsync();
         await session.ScreenshotAsync("25-agent-toggled");
 
