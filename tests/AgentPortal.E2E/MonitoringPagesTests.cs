@@ -41,7 +41,8 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await Assertions.Expect(page.GetByText("SQL failed").First).ToBeVisibleAsync();
 
         await page.GotoAsync($"/monitoring/agents/{agentId}?status=error");
-        await page.Locator($"a[href='monitoring/traces/{traceId}']").ClickAsync();
+        // The runs list's link; the top errors table links the same trace as "latest trace".
+        await page.GetByRole(AriaRole.Grid).Locator($"a[href='monitoring/traces/{traceId}']").ClickAsync();
         await page.WaitForURLAsync($"**/monitoring/traces/{traceId}");
         await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(3);
         await page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" }).First.ClickAsync();
