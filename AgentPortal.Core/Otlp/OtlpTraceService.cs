@@ -227,13 +227,13 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             DurationNanos = (long)Math.Min(span.EndTimeUnixNano - span.StartTimeUnixNano, long.MaxValue),
             Status = status,
             StatusMessage = string.IsNullOrEmpty(span.Status?.Message) ? errorType : span.Status.Message,
-            Operation = Get("gen_ai.operation.name"),
-            Provider = Get("gen_ai.provider.name") ?? Get("gen_ai.system"),
-            RequestModel = Get("gen_ai.request.model"),
-            ResponseModel = Get("gen_ai.response.model"),
-            InputTokens = Number("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
-            OutputTokens = Number("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
-            CachedInputTokens = Number("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.prompt_tokens_details.cached_tokens"),
+            Operation = Get(GenAiAttributes.Operation),
+            Provider = Get(GenAiAttributes.Provider[0]) ?? Get(GenAiAttributes.Provider[1]),
+            RequestModel = Get(GenAiAttributes.RequestModel),
+            ResponseModel = Get(GenAiAttributes.ResponseModel),
+            InputTokens = Number(GenAiAttributes.InputTokens),
+            OutputTokens = Number(GenAiAttributes.OutputTokens),
+            CachedInputTokens = Number(GenAiAttributes.CachedInputTokens),
             ReportedCost = Money("gen_ai.cost.total_cost", "gen_ai.usage.cost") ?? (Money("gen_ai.cost.input_cost") + Money("gen_ai.cost.output_cost")),
             Attributes = attributes,
             ResourceAttributes = resource,
@@ -241,7 +241,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         };
         // Agent linkage, first match wins (DESIGN.md).
         var hints = new LinkHints(
-            Get("gen_ai.agent.id") ?? Get("metadata.agent_id") ?? RequesterMetadata.Find(requester, "agent_id"),
+            Get(GenAiAttributes.AgentId[0]) ?? Get(GenAiAttributes.AgentId[1]) ?? RequesterMetadata.Find(requester, "agent_id"),
             Get("gen_ai.agent.name") ?? Get("metadata.agent_name") ?? RequesterMetadata.Find(requester, "agent_name"),
             Get("metadata.agent_type") ?? RequesterMetadata.Find(requester, "agent_type"),
             Get("metadata.parent_trace_id") ?? RequesterMetadata.Find(requester, "parent_trace_id"));

@@ -161,4 +161,7 @@ public sealed record ErrorGroup(string SpanName, string Message, bool IsRunRoot,
 {
     /// <summary>An empty message is shown as this rather than as a blank row.</summary>
     public const string NoMessage = "(no message)";
+
+    public static ErrorGroup Of(string spanName, string? message, bool isRunRoot, long count, long lastSeenUnixNano, string latestTraceId) =>
+        new(spanName, string.IsNullOrEmpty(message) ? NoMessage : message, isRunRoot, count, lastSeenUnixNano, latestTraceId);
 }

@@ -7,16 +7,7 @@ namespace AgentPortal.Core.Telemetry;
 /// </summary>
 public sealed class TelemetryChanges
 {
-    private long _version;
-
     public event Action? Committed;
 
-    /// <summary>How many batches have been committed since start; pages compare it to see if anything changed.</summary>
-    public long Version => Interlocked.Read(ref _version);
-
-    public void NotifyCommitted()
-    {
-        Interlocked.Increment(ref _version);
-        Committed?.Invoke();
-    }
+    public void NotifyCommitted() => Committed?.Invoke();
 }

@@ -34,6 +34,15 @@ public sealed record Period(string Key, DateTime From, DateTime To, string Label
 
     public bool IsCustom => Key == TimeRange.CustomKey;
 
+    /// <summary>
+    /// The end of a run list: a preset also lists runs started in the last minute, so what just arrived
+    /// shows; a custom period ends where it says.
+    /// </summary>
+    public DateTime RunsTo => IsCustom ? To : To.AddMinutes(1);
+
+    /// <summary>What the user chose: the preset's key (its end moves with the clock), or the custom range.</summary>
+    public string Choice => IsCustom ? QueryString : Key;
+
     /// <summary>How the tiles name the period they compare against ("24 hours", or "period" for a custom one).</summary>
     public string CompareLabel => IsCustom ? "period" : Label;
 

@@ -145,14 +145,12 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
               AND start_unix_nano >= {Int(AgentRunService.ToUnixNano(from.ToUniversalTime()))} AND start_unix_nano < {Int(AgentRunService.ToUnixNano(to.ToUniversalTime()))}
             GROUP BY name, message ORDER BY occurrences DESC, last_seen DESC LIMIT {Int(limit)}
             """, cancellationToken);
-        return [.. rows.Select(r =>
-        {
-            var message = r.GetProperty("message").GetString()!;
-            return new ErrorGroup(r.GetProperty("name").GetString()!, message.Length == 0 ? ErrorGroup.NoMessage : message,
-                r.GetProperty("run_root").GetInt32() != 0, r.GetProperty("occurrences").GetInt64(), r.GetProperty("last_seen").GetInt64(),
-                r.GetProperty("latest_trace_id").GetString()!);
-        })];
+        return [.. rows.Select(ReadErrorGroup)];
     }
+
+    /// <summary>A top-errors row (name, message, run_root, occurrences, last_seen, latest_trace_id), as both ClickHouse modes query it.</summary>
+    internal static ErrorGroup ReadErrorGroup(JsonElement row) => ErrorGroup.Of(row.GetProperty("name").GetString()!, row.GetProperty("message").GetString(),
+        row.GetProperty("run_root").GetInt32() != 0, row.GetProperty("occurrences").GetInt64(), row.GetProperty("last_seen").GetInt64(), row.GetProperty("latest_trace_id").GetString()!);
 
     public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {

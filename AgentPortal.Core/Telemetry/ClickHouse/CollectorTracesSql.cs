@@ -14,16 +14,16 @@ public sealed class CollectorTracesSql(string table)
 {
     private readonly string _table = Identifier(table);
 
-    /// <summary>The agent a span belongs to: LiteLLM's metadata.agent_id, else the GenAI convention's gen_ai.agent.id.</summary>
-    public const string Agent = "if(SpanAttributes['metadata.agent_id'] != '', SpanAttributes['metadata.agent_id'], SpanAttributes['gen_ai.agent.id'])";
+    /// <summary>The agent a span names, in the same order OTLP ingestion reads it (<see cref="GenAiAttributes.AgentId"/>).</summary>
+    public static readonly string Agent = FirstOf(GenAiAttributes.AgentId);
 
-    public const string Model = "if(SpanAttributes['gen_ai.response.model'] != '', SpanAttributes['gen_ai.response.model'], SpanAttributes['gen_ai.request.model'])";
+    public static readonly string Model = FirstOf([GenAiAttributes.ResponseModel, GenAiAttributes.RequestModel]);
 
-    public const string InputTokens = "toInt64OrZero(if(SpanAttributes['gen_ai.usage.input_tokens'] != '', SpanAttributes['gen_ai.usage.input_tokens'], SpanAttributes['gen_ai.usage.prompt_tokens']))";
+    public static readonly string InputTokens = $"toInt64OrZero({FirstOf(GenAiAttributes.InputTokens)})";
 
-    public const string OutputTokens = "toInt64OrZero(if(SpanAttributes['gen_ai.usage.output_tokens'] != '', SpanAttributes['gen_ai.usage.output_tokens'], SpanAttributes['gen_ai.usage.completion_tokens']))";
+    public static readonly string OutputTokens = $"toInt64OrZero({FirstOf(GenAiAttributes.OutputTokens)})";
 
-    public const string CachedTokens = "toInt64OrZero(SpanAttributes['gen_ai.usage.cache_read.input_tokens'])";
+    public static readonly string CachedTokens = $"toInt64OrZero({FirstOf(GenAiAttributes.CachedInputTokens)})";
 
     public const string IsError = "StatusCode IN ('Error', 'STATUS_CODE_ERROR')";
 
@@ -93,7 +93,7 @@ public sealed class CollectorTracesSql(string table)
         if (!string.IsNullOrWhiteSpace(request.Model))
         {
             var model = String(request.Model.Trim());
-            where.Add($"TraceId IN (SELECT TraceId FROM {_table} WHERE SpanAttributes['gen_ai.request.model'] = {model} OR SpanAttributes['gen_ai.response.model'] = {model})");
+            where.Add($"TraceId IN (SELECT TraceId FROM {_table} WHERE SpanAttributes['{GenAiAttributes.RequestModel}'] = {model} OR SpanAttributes['{GenAiAttributes.ResponseModel}'] = {model})");
         }
         if (!string.IsNullOrWhiteSpace(request.SpanName))
         {
@@ -129,6 +129,11 @@ public sealed class CollectorTracesSql(string table)
         """;
 
     public string Ping() => $"SELECT count() AS spans FROM {_table} WHERE 0";
+
+    /// <summary>The first non-empty of these span attributes: if(a != '', a, if(b != '', b, c)).</summary>
+    private static string FirstOf(IReadOnlyList<string> keys) => keys.Count == 1
+        ? $"SpanAttributes[{String(keys[0])}]"
+        : $"if(SpanAttributes[{String(keys[0])}] != '', SpanAttributes[{String(keys[0])}], {FirstOf([.. keys.Skip(1)])})";
 
     private static string Range(DateTime from, DateTime to) => $"Timestamp >= {Time(from)} AND Timestamp < {Time(to)}";
 

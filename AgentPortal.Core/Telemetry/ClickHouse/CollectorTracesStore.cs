@@ -72,12 +72,7 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
             .Select(r => new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(r.HourUnix), r.Model, r.LlmCalls, r.InputTokens, r.OutputTokens, r.CachedInputTokens, 0))];
 
     public async Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) =>
-        [.. (await _client.QueryAsync(_sql.TopErrors(agentId, from, to, limit), cancellationToken)).Select(r =>
-        {
-            var message = r.GetProperty("message").GetString()!;
-            return new ErrorGroup(r.GetProperty("name").GetString()!, message.Length == 0 ? ErrorGroup.NoMessage : message, r.GetProperty("run_root").GetInt32() != 0,
-                r.GetProperty("occurrences").GetInt64(), r.GetProperty("last_seen").GetInt64(), r.GetProperty("latest_trace_id").GetString()!);
-        })];
+        [.. (await _client.QueryAsync(_sql.TopErrors(agentId, from, to, limit), cancellationToken)).Select(ClickHouseTelemetryStore.ReadErrorGroup)];
 
     public void Dispose() => _client.Dispose();
 
@@ -146,19 +141,19 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
             Name = row.GetProperty("SpanName").GetString()!,
             Kind = Enum.TryParse<SpanKindCode>(kind, ignoreCase: true, out var code) ? code : SpanKindCode.Internal,
             ServiceName = NullIfEmpty(row.GetProperty("ServiceName").GetString()),
-            AgentId = Attribute("metadata.agent_id", "gen_ai.agent.id"),
+            AgentId = Attribute(GenAiAttributes.AgentId),
             StartTimeUnixNano = row.GetProperty("start_unix_nano").GetInt64(),
             DurationNanos = row.GetProperty("duration_nanos").GetInt64(),
             Status = status is "Error" or "STATUS_CODE_ERROR" ? SpanStatusCode.Error : status is "Ok" or "STATUS_CODE_OK" ? SpanStatusCode.Ok : SpanStatusCode.Unset,
             StatusMessage = NullIfEmpty(row.GetProperty("StatusMessage").GetString()),
-            Operation = Attribute("gen_ai.operation.name"),
-            Provider = Attribute("gen_ai.provider.name", "gen_ai.system"),
-            RequestModel = Attribute("gen_ai.request.model"),
-            ResponseModel = Attribute("gen_ai.response.model"),
-            InputTokens = Tokens("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
-            OutputTokens = Tokens("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
-            CachedInputTokens = Tokens("gen_ai.usage.cache_read.input_tokens"),
-            IsRunRoot = string.IsNullOrEmpty(row.GetProperty("ParentSpanId").GetString()) && Attribute("metadata.agent_id", "gen_ai.agent.id") is not null,
+            Operation = Attribute(GenAiAttributes.Operation),
+            Provider = Attribute(GenAiAttributes.Provider),
+            RequestModel = Attribute(GenAiAttributes.RequestModel),
+            ResponseModel = Attribute(GenAiAttributes.ResponseModel),
+            InputTokens = Tokens(GenAiAttributes.InputTokens),
+            OutputTokens = Tokens(GenAiAttributes.OutputTokens),
+            CachedInputTokens = Tokens(GenAiAttributes.CachedInputTokens),
+            IsRunRoot = string.IsNullOrEmpty(row.GetProperty("ParentSpanId").GetString()) && Attribute(GenAiAttributes.AgentId) is not null,
             Attributes = [.. attributes.OrderBy(a => a.Key, StringComparer.Ordinal)],
             ResourceAttributes = [.. ReadMap(row.GetProperty("ResourceAttributes")).OrderBy(a => a.Key, StringComparer.Ordinal)],
         };

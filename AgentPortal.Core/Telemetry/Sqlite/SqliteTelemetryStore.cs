@@ -324,9 +324,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var message = reader.GetString(1);
-            groups.Add(new ErrorGroup(reader.GetString(0), message.Length == 0 ? ErrorGroup.NoMessage : message, reader.GetBoolean(2),
-                reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5)));
+            groups.Add(ErrorGroup.Of(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5)));
         }
         return groups;
     }

@@ -48,8 +48,7 @@ public sealed class AgentFormModel
 
 public partial class AgentForm
 {
-    private static readonly IReadOnlyList<(string Text, AgentType Value)> s_typeList = [.. Enum.GetValues<AgentType>().Select(t => (t.ToWire(), t))];
-    private static readonly object[] s_types = [.. s_typeList.Select(t => new { t.Text, t.Value })];
+    private static readonly object[] s_types = [.. Enum.GetValues<AgentType>().Select(t => new { Text = t.ToWire(), Value = t })];
 
     private AgentFormModel _model = new();
     private string? _error;

@@ -61,15 +61,14 @@ public partial class AgentDetail
 
     private RunStatus? RunStatusFilter => RunStatuses.ParseOrNull(_status);
 
-    /// <summary>Runs started in the last minute are listed too, so a preset period's list shows what just arrived.</summary>
-    private DateTime RunsTo => _period.IsCustom ? _period.To : _period.To.AddMinutes(1);
-
     private Task LoadAsync() => LoadAsync(quiet: false);
 
+    /// <summary>A preset's new end reaches the run list as a parameter, which reloads it; a custom period's list is reloaded here.</summary>
     private async Task RefreshAsync()
     {
+        var before = _period;
         await LoadAsync(quiet: true);
-        if (_runList is not null)
+        if (_period == before && _runList is not null)
         {
             await _runList.RefreshAsync();
         }

@@ -11,7 +11,6 @@ public partial class Traces
     private static readonly string[] s_statuses = ["", "ok", "error", "running"];
 
     private Period _period = Period.Resolve(null, null, null, DateTime.UtcNow);
-    private DateTime _to;
     private IReadOnlyList<Agent> _agents = [];
     private IReadOnlyList<string> _models = [];
     private RunList? _runList;
@@ -58,8 +57,6 @@ public partial class Traces
     protected override async Task OnParametersSetAsync()
     {
         _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
-        // A preset period also lists runs started in the last minute, so what just arrived shows.
-        _to = _period.IsCustom ? _period.To : _period.To.AddMinutes(1);
         try
         {
             if (_agents.Count == 0)
@@ -76,15 +73,15 @@ public partial class Traces
         }
     }
 
+    /// <summary>A preset's new end reaches the run list as a parameter, which reloads it; a custom period is reloaded here.</summary>
     private async Task RefreshAsync()
     {
-        var now = Time.GetUtcNow().UtcDateTime;
-        if (!_period.IsCustom)
+        var period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+        if (period != _period)
         {
-            _period = Period.Resolve(RangeKey, FromText, ToText, now);
-            _to = now.AddMinutes(1);
+            _period = period;
         }
-        if (_runList is not null)
+        else if (_runList is not null)
         {
             await _runList.RefreshAsync();
         }
