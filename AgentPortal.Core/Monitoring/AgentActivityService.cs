@@ -56,6 +56,21 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
     public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) =>
         store.ListRunsAsync(request, cancellationToken);
 
+    /// <summary>
+    /// What each run cost, priced now at the prices in force when its LLM calls were made. Runs without
+    /// LLM calls are absent; a run whose models have no price has a null cost and names them.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, CostBreakdown>> CostOfRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        var usage = await store.GetRunModelUsageAsync(traceIds, cancellationToken);
+        if (usage.Count == 0)
+        {
+            return new Dictionary<string, CostBreakdown>();
+        }
+        var priceList = await prices.ListAsync(cancellationToken);
+        return usage.GroupBy(u => u.TraceId).ToDictionary(g => g.Key, g => PriceTable.CostOf(priceList, g.Select(u => u.Usage)));
+    }
+
     public async Task<(RunRecord? Run, IReadOnlyList<SpanRecord> Spans)> GetTraceAsync(string traceId, CancellationToken cancellationToken) =>
         (await store.GetRunAsync(traceId, cancellationToken), await store.GetTraceAsync(traceId, cancellationToken));
 

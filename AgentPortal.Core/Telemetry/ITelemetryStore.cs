@@ -59,6 +59,12 @@ public interface ITelemetryStore
     Task<IReadOnlyList<Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The LLM calls of these traces per trace, model and hour of the call, for pricing a page of runs
+    /// (reported cost is not included). Traces without LLM calls, or unknown, are absent.
+    /// </summary>
+    Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The agent's most frequent errors among spans started in [from, to), grouped by span name and
     /// status message, most frequent first (ties: most recent first).
     /// </summary>

@@ -55,6 +55,16 @@ public static class RunSpans
     public static long HourOf(long unixNano) => unixNano / 1_000_000_000 / 3600 * 3600;
 
     /// <summary>
+    /// <see cref="SpanRecord.IsLlmCall"/> over the native stores' span columns, for SQLite and ClickHouse
+    /// alike. Built from constants only.
+    /// </summary>
+    public static string IsLlmCallSql { get; } =
+        $"is_run_root = 0 AND (operation IN ({string.Join(", ", SpanRecord.LlmOperations.Select(o => $"'{o}'"))}) OR (operation IS NULL AND coalesce(response_model, request_model) IS NOT NULL))";
+
+    /// <summary><see cref="SpanRecord.Model"/> over the native stores' span columns ('' when neither is known).</summary>
+    public const string ModelSql = "coalesce(response_model, request_model, '')";
+
+    /// <summary>
     /// The rollup hours a usage query covers, as unix seconds: from the start of the hour holding
     /// <paramref name="from"/> up to <paramref name="to"/>, so hours overlapping the range count whole.
     /// </summary>

@@ -125,6 +125,9 @@ public sealed class ListRunsRequest
     public int PageSize { get; init; } = 50;
 }
 
+/// <summary>One run's LLM usage of one model in one hour (the hour picks the price in force).</summary>
+public sealed record RunModelUsage(string TraceId, Pricing.ModelUsage Usage);
+
 /// <summary>Usage of one agent over a time range, read from the hourly rollups.</summary>
 public sealed record AgentUsage(
     string AgentId,

@@ -110,6 +110,12 @@ public sealed class SpanRecord
     /// <summary>The model usage is attributed to: the response model when known, else the requested one.</summary>
     public string? Model => ResponseModel ?? RequestModel;
 
-    /// <summary>A call to a language model (or embedding model), as opposed to agent, tool or framework spans.</summary>
-    public bool IsLlmCall => !IsRunRoot && (Operation is "chat" or "text_completion" or "generate_content" or "embeddings" || (Operation is null && Model is not null));
+    /// <summary>The <c>gen_ai.operation.name</c> values of a call to a language or embedding model.</summary>
+    public static IReadOnlyList<string> LlmOperations { get; } = ["chat", "text_completion", "generate_content", "embeddings"];
+
+    /// <summary>
+    /// A call to a language model (or embedding model), as opposed to agent, tool or framework spans.
+    /// The stores' SQL form of this rule is <see cref="RunSpans.IsLlmCallSql"/>.
+    /// </summary>
+    public bool IsLlmCall => !IsRunRoot && (Operation is null ? Model is not null : LlmOperations.Contains(Operation));
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Configuration;
+using AgentPortal.Core.Monitoring;
 using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -176,7 +177,8 @@ public static class AgentsApi
     }
 
     internal static async Task<Ok<PageReply<RunReply>>> ListRunsAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, ITelemetryStore store, TimeProvider time, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, ITelemetryStore store, AgentActivityService activity, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var agent = await FindAgentAsync(id, user, registry, cancellationToken);
         var query = new QueryReader(request.Query);
@@ -200,7 +202,8 @@ public static class AgentsApi
             Page = page,
             PageSize = pageSize,
         }, cancellationToken);
-        return TypedResults.Ok(new PageReply<RunReply>([.. result.Items.Select(RunReply.From)], result.TotalCount, result.Page, result.PageSize, result.HasMore));
+        var costs = await activity.CostOfRunsAsync([.. result.Items.Select(r => r.TraceId)], cancellationToken);
+        return TypedResults.Ok(new PageReply<RunReply>([.. result.Items.Select(r => RunReply.From(r, costs))], result.TotalCount, result.Page, result.PageSize, result.HasMore));
     }
 
     internal static async Task<Ok<IReadOnlyList<ErrorGroupReply>>> ListTopErrorsAsync(
@@ -214,7 +217,7 @@ public static class AgentsApi
         return TypedResults.Ok<IReadOnlyList<ErrorGroupReply>>([.. errors.Select(ErrorGroupReply.From)]);
     }
 
-    internal static async Task<Ok<TraceReply>> GetTraceAsync(string traceId, ClaimsPrincipal user, ITelemetryStore store, CancellationToken cancellationToken)
+    internal static async Task<Ok<TraceReply>> GetTraceAsync(string traceId, ClaimsPrincipal user, ITelemetryStore store, AgentActivityService activity, CancellationToken cancellationToken)
     {
         var notFound = new NotFoundException($"No trace has the id '{traceId}'. Trace ids are the 32 hex characters returned by trace/start.");
         if (!AgentRunService.IsHexId(traceId, 32))
@@ -231,7 +234,8 @@ public static class AgentsApi
         {
             throw notFound;
         }
-        return TypedResults.Ok(new TraceReply(traceId, run is null ? null : RunReply.From(run), [.. spans.Select(SpanReply.From)]));
+        var cost = run is null ? null : (await activity.CostOfRunsAsync([traceId], cancellationToken)).GetValueOrDefault(traceId);
+        return TypedResults.Ok(new TraceReply(traceId, run is null ? null : RunReply.From(run, cost), [.. spans.Select(SpanReply.From)]));
     }
 
     /// <summary>An agent of another project is reported as missing to an API key of this one.</summary>

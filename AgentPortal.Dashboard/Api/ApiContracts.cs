@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentPortal.Core.Agents;
+using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Telemetry;
 
 namespace AgentPortal.Dashboard.Api;
@@ -77,16 +78,22 @@ public sealed record RunReply(
     JsonElement? Metadata,
     long LlmCalls,
     long InputTokens,
-    long OutputTokens)
+    long OutputTokens,
+    decimal? Cost,
+    IReadOnlyList<string> UnpricedModels)
 {
-    public static RunReply From(RunRecord run) => new(
+    /// <summary>The run with its cost (null with no LLM calls, or when none of its models has a price).</summary>
+    public static RunReply From(RunRecord run, IReadOnlyDictionary<string, CostBreakdown> costs) => From(run, costs.GetValueOrDefault(run.TraceId));
+
+    public static RunReply From(RunRecord run, CostBreakdown? cost) => new(
         run.TraceId, run.SpanId, run.AgentId, run.ProjectId,
         AgentRunService.FromUnixNano(run.StartedUnixNano),
         run.EndedUnixNano is { } ended ? AgentRunService.FromUnixNano(ended) : null,
         run.DurationNanos / 1_000_000.0,
         run.Status.ToWire(), run.Error, run.Input, run.Output,
         run.Metadata is null ? null : JsonDocument.Parse(run.Metadata).RootElement.Clone(),
-        run.LlmCalls, run.InputTokens, run.OutputTokens);
+        run.LlmCalls, run.InputTokens, run.OutputTokens,
+        cost?.Cost is { } c ? Math.Round(c, 6) : null, cost?.UnpricedModels ?? []);
 }
 
 public sealed record SpanEventReply(string Name, DateTime Time, IReadOnlyDictionary<string, string> Attributes);

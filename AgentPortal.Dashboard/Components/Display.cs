@@ -11,13 +11,27 @@ public static class Display
 
     public static string Percent(double ratio) => (ratio * 100).ToString(ratio is > 0 and < 0.1 ? "0.0" : "0", s_culture) + " %";
 
+    /// <summary>Dollars and cents, and two significant digits below a cent, since a single run often costs a fraction of one.</summary>
     public static string Cost(decimal? value) => value switch
     {
         null => "no price",
         0 => "$0",
-        < 0.01m => "$" + value.Value.ToString("0.0000", s_culture),
+        < MinimumCost => "< $" + MinimumCost.ToString("0.######", s_culture),
+        < 0.01m => "$" + SignificantDigits(value.Value, 2),
         _ => "$" + value.Value.ToString("N2", s_culture),
     };
+
+    private const decimal MinimumCost = 0.000001m;
+
+    private static string SignificantDigits(decimal value, int digits)
+    {
+        var decimals = digits - 1 - (int)Math.Floor(Math.Log10((double)value));
+        return Math.Round(value, decimals).ToString("0." + new string('#', decimals), s_culture);
+    }
+
+    /// <summary>The tooltip of a cost that leaves models out because they have no price; null when none do.</summary>
+    public static string? NoPriceFor(IReadOnlyList<string>? unpricedModels) =>
+        unpricedModels is { Count: > 0 } ? "No price for: " + string.Join(", ", unpricedModels) : null;
 
     public static string Duration(double? milliseconds) => milliseconds switch
     {

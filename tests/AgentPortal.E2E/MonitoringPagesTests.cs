@@ -41,6 +41,12 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await Assertions.Expect(page.GetByText("SQL failed").First).ToBeVisibleAsync();
 
         await page.GotoAsync($"/monitoring/agents/{agentId}?status=error");
+        using var errorRuns = JsonDocument.Parse(await api.GetStringAsync($"/agents/{agentId}/traces?status=error"));
+        var apiRun = errorRuns.RootElement.GetProperty("items").EnumerateArray().Single(r => r.GetProperty("trace_id").GetString() == traceId);
+        var runRow = page.GetByRole(AriaRole.Grid).GetByRole(AriaRole.Row).Filter(new() { Has = page.Locator($"a[href='monitoring/traces/{traceId}']") });
+        await Assertions.Expect(runRow).ToContainTextAsync(Dashboard.Components.Display.Cost(apiRun.GetProperty("cost").GetDecimal()));
+        await runRow.ScrollIntoViewIfNeededAsync();
+        await session.ScreenshotAsync("21b-agent-runs");
         // The runs list's link; the top errors table links the same trace as "latest trace".
         await page.GetByRole(AriaRole.Grid).Locator($"a[href='monitoring/traces/{traceId}']").ClickAsync();
         await page.WaitForURLAsync($"**/monitoring/traces/{traceId}");

@@ -208,6 +208,27 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             r.GetProperty("reported").GetDouble()))];
     }
 
+    public async Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        var usage = new List<RunModelUsage>();
+        foreach (var chunk in traceIds.Distinct().Chunk(2_000))
+        {
+            var rows = await _client.QueryAsync($"""
+                SELECT trace_id, intDiv(start_unix_nano, 3600000000000) * 3600 AS hour_unix, {RunSpans.ModelSql} AS model, count() AS calls,
+                       sum(ifNull(input_tokens, 0)) AS input, sum(ifNull(output_tokens, 0)) AS output, sum(ifNull(cached_input_tokens, 0)) AS cached
+                FROM spans FINAL WHERE trace_id IN {StringList(chunk)} AND {RunSpans.IsLlmCallSql}
+                GROUP BY trace_id, hour_unix, model ORDER BY trace_id, hour_unix, model
+                """, cancellationToken);
+            usage.AddRange(rows.Select(ReadRunModelUsage));
+        }
+        return usage;
+    }
+
+    /// <summary>A per-run usage row (trace_id, hour_unix, model, calls, input, output, cached), as both ClickHouse modes query it.</summary>
+    internal static RunModelUsage ReadRunModelUsage(JsonElement row) => new(row.GetProperty("trace_id").GetString()!, new Pricing.ModelUsage(
+        DateTime.UnixEpoch.AddSeconds(row.GetProperty("hour_unix").GetInt64()), row.GetProperty("model").GetString()!, row.GetProperty("calls").GetInt64(),
+        row.GetProperty("input").GetInt64(), row.GetProperty("output").GetInt64(), row.GetProperty("cached").GetInt64(), 0));
+
     public void Dispose()
     {
         _client.Dispose();

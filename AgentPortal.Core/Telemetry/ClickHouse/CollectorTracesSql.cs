@@ -120,6 +120,14 @@ public sealed class CollectorTracesSql(string table)
         FROM {_table} WHERE TraceId IN {StringList(traceIds)} GROUP BY TraceId
         """;
 
+    /// <summary>LLM calls and tokens of the given traces per trace, hour and model, for pricing runs.</summary>
+    public string RunModelUsage(IReadOnlyCollection<string> traceIds) => $"""
+        SELECT TraceId AS trace_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, {Model} AS model, count() AS calls,
+               sum({InputTokens}) AS input, sum({OutputTokens}) AS output, sum({CachedTokens}) AS cached
+        FROM {_table} WHERE TraceId IN {StringList(traceIds)} AND NOT ({IsRoot}) AND {Model} != ''
+        GROUP BY trace_id, hour_unix, model ORDER BY trace_id, hour_unix, model
+        """;
+
     public string TopErrors(string agentId, DateTime from, DateTime to, int limit) => $"""
         SELECT SpanName AS name, StatusMessage AS message, max({IsRoot}) AS run_root, count() AS occurrences,
                max(toInt64(toUnixTimestamp64Nano(Timestamp))) AS last_seen, argMax(TraceId, Timestamp) AS latest_trace_id

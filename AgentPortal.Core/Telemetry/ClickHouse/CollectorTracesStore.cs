@@ -71,6 +71,9 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
         [.. (await UsageRowsAsync(from, to, agentId, cancellationToken)).Where(r => r.LlmCalls > 0).OrderBy(r => r.HourUnix).ThenBy(r => r.Model, StringComparer.Ordinal)
             .Select(r => new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(r.HourUnix), r.Model, r.LlmCalls, r.InputTokens, r.OutputTokens, r.CachedInputTokens, 0))];
 
+    public async Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken) =>
+        traceIds.Count == 0 ? [] : [.. (await _client.QueryAsync(_sql.RunModelUsage(traceIds), cancellationToken)).Select(ClickHouseTelemetryStore.ReadRunModelUsage)];
+
     public async Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) =>
         [.. (await _client.QueryAsync(_sql.TopErrors(agentId, from, to, limit), cancellationToken)).Select(ClickHouseTelemetryStore.ReadErrorGroup)];
 

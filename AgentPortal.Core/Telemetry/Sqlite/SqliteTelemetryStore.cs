@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using AgentPortal.Core.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -301,6 +302,31 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         {
             rows.Add(new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(reader.GetInt64(0)), reader.GetString(1), reader.GetInt64(2),
                 reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetDouble(6)));
+        }
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        if (traceIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT trace_id, start_unix_nano / 3600000000000 * 3600 AS hour_unix, {RunSpans.ModelSql} AS model, count(*),
+                   coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cached_input_tokens), 0)
+            FROM spans WHERE trace_id IN (SELECT value FROM json_each($trace_ids)) AND {RunSpans.IsLlmCallSql}
+            GROUP BY trace_id, hour_unix, model ORDER BY trace_id, hour_unix, model;
+            """;
+        command.Parameters.AddWithValue("$trace_ids", JsonSerializer.Serialize(traceIds));
+        var rows = new List<RunModelUsage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new RunModelUsage(reader.GetString(0), new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(reader.GetInt64(1)), reader.GetString(2),
+                reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), 0)));
         }
         return rows;
     }

@@ -1,5 +1,6 @@
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Monitoring;
+using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Telemetry;
 using Microsoft.AspNetCore.Components;
 using Radzen;
@@ -14,6 +15,7 @@ public partial class RunList
     private int _count;
     private bool _loading;
     private Dictionary<string, string> _names = [];
+    private IReadOnlyDictionary<string, CostBreakdown> _costs = new Dictionary<string, CostBreakdown>();
     private (string?, RunStatus?, DateTime, DateTime, string?, string?, string?) _shown;
 
     /// <summary>Only this agent's runs; all agents' when null (an Agent column is shown then).</summary>
@@ -94,6 +96,7 @@ public partial class RunList
                     _names[agentId] = (await Agents.GetAsync(agentId, CancellationToken.None))?.Name ?? agentId;
                 }
             }
+            _costs = await Activity.CostOfRunsAsync([.. page.Items.Select(r => r.TraceId)], CancellationToken.None);
             _runs = page.Items;
             _count = page.TotalCount;
         }

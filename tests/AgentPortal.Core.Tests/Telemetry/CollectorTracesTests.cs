@@ -43,6 +43,7 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
         Assert.DoesNotContain("'x' OR 1=1", runs);
         Assert.Contains($"= {escaped}", errors);
         Assert.Contains($"TraceId = {escaped}", _sql.Trace(hostile));
+        Assert.Contains($"TraceId IN ({escaped}, 'b')", _sql.RunModelUsage([hostile, "b"]));
         Assert.Contains("LIMIT 5", errors);
     }
 
@@ -57,6 +58,18 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
         Assert.Contains("LIMIT 25 OFFSET 50", list);
         Assert.StartsWith("SELECT count() AS total FROM otel_traces WHERE ParentSpanId = ''", count);
         Assert.DoesNotContain("LIMIT", count);
+    }
+
+    [Fact]
+    public void RunModelUsage_CountsModelSpansBelowTheRoot_PerTraceHourAndModel()
+    {
+        var sql = _sql.RunModelUsage(["4bf92f3577b34da6a3ce929d0e0e4736"]);
+
+        Assert.Contains("WHERE TraceId IN ('4bf92f3577b34da6a3ce929d0e0e4736') AND NOT (ParentSpanId = '')", sql);
+        Assert.Contains($"{CollectorTracesSql.Model} != ''", sql);
+        Assert.Contains("toStartOfHour(Timestamp)", sql);
+        Assert.Contains($"sum({CollectorTracesSql.CachedTokens}) AS cached", sql);
+        Assert.Contains("GROUP BY trace_id, hour_unix, model", sql);
     }
 
     [Theory]
@@ -139,6 +152,8 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
         var run = Assert.Single((await store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-live" }, CancellationToken.None)).Items);
         Assert.Equal(1, run.LlmCalls);
         Assert.Equal(2, (await store.GetTraceAsync("trace-a", CancellationToken.None)).Count);
+        var perRun = Assert.Single(await store.GetRunModelUsageAsync(["trace-a"], CancellationToken.None));
+        Assert.Equal(("trace-a", "gpt-4o", 1L, 100L), (perRun.TraceId, perRun.Usage.Model, perRun.Usage.LlmCalls, perRun.Usage.InputTokens));
         output.WriteLine($"ClickHouse {version}: Collector mode ran live.");
     }
 }

@@ -319,6 +319,57 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunModelUsage_SumsEachRunsLlmCallsByModelAndHour_LeavingOutOtherSpans()
+    {
+        var priced = NewRun("agent-c", s_hour.AddMinutes(50));
+        var single = NewRun("agent-c", s_hour.AddMinutes(51));
+        var noCalls = NewRun("agent-c", s_hour.AddMinutes(52));
+        foreach (var run in new[] { priced, single, noCalls })
+        {
+            await WriteAsync(new TelemetryWrite.StartRun(run));
+        }
+        SpanRecord Other(string? operation, string? model, long? tokens) => new()
+        {
+            TraceId = priced.TraceId,
+            SpanId = AgentRunService.NewHexId(8),
+            ParentSpanId = priced.SpanId,
+            Name = operation ?? "step",
+            AgentId = "agent-c",
+            StartTimeUnixNano = Nanos(s_hour.AddMinutes(57)),
+            DurationNanos = 1,
+            Operation = operation,
+            RequestModel = model,
+            InputTokens = tokens,
+            OutputTokens = tokens,
+        };
+        await WriteAsync(new TelemetryWrite.AppendSpans(
+        [
+            LlmSpan(priced.TraceId, priced.SpanId, s_hour.AddMinutes(55), "gpt-4o", 100, 10, cachedInput: 40),
+            LlmSpan(priced.TraceId, priced.SpanId, s_hour.AddMinutes(56), "gpt-4o", 50, 5),
+            LlmSpan(priced.TraceId, priced.SpanId, s_hour.AddMinutes(70), "gpt-4o-mini", 7, 3, responseModel: "gpt-4o-mini-2024-07-18"),
+            Other(null, "claude-3-5-haiku", 20),
+            Other("execute_tool", "gpt-4o", 1_000),
+            Other(null, null, 1_000),
+            LlmSpan(single.TraceId, single.SpanId, s_hour.AddMinutes(51), "gpt-4o", 1, 2),
+        ]));
+        await WriteAsync(new TelemetryWrite.EndRun(End(priced, s_hour.AddMinutes(71), RunStatus.Ok)));
+
+        var usage = await Store.GetRunModelUsageAsync([priced.TraceId, single.TraceId, noCalls.TraceId, AgentRunService.NewHexId(16)], CancellationToken.None);
+
+        var rows = usage.Select(u => (u.TraceId, u.Usage.Hour, u.Usage.Model, u.Usage.LlmCalls, u.Usage.InputTokens, u.Usage.OutputTokens, u.Usage.CachedInputTokens))
+            .OrderBy(r => r.TraceId == priced.TraceId ? 0 : 1).ThenBy(r => r.Hour).ThenBy(r => r.Model, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+        [
+            (priced.TraceId, s_hour, "claude-3-5-haiku", 1L, 20L, 20L, 0L),
+            (priced.TraceId, s_hour, "gpt-4o", 2L, 150L, 15L, 40L),
+            (priced.TraceId, s_hour.AddHours(1), "gpt-4o-mini-2024-07-18", 1L, 7L, 3L, 0L),
+            (single.TraceId, s_hour, "gpt-4o", 1L, 1L, 2L, 0L),
+        ], rows);
+        Assert.All(usage, u => Assert.Equal(0, u.Usage.ReportedCost));
+        Assert.Empty(await Store.GetRunModelUsageAsync([], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CloseTimedOutRuns_ClosesOnlyOldRunningRunsAsErrors()
     {
         var old = NewRun("agent-t", s_hour);
@@ -409,7 +460,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     };
 
     protected static SpanRecord LlmSpan(string traceId, string parentSpanId, DateTime start, string model, long input, long output, bool failed = false, string? spanId = null,
-        string? responseModel = null, string? statusMessage = null) => new()
+        string? responseModel = null, string? statusMessage = null, long? cachedInput = null) => new()
         {
             TraceId = traceId,
             SpanId = spanId ?? AgentRunService.NewHexId(8),
@@ -426,6 +477,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
             ResponseModel = responseModel ?? model,
             InputTokens = input,
             OutputTokens = output,
+            CachedInputTokens = cachedInput,
         };
 
     protected static long Nanos(DateTime time) => AgentRunService.ToUnixNano(time);

@@ -80,6 +80,8 @@ public class BackpressureTests
         public Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult(new AgentUsage(agentId, 0, 0, 0, 0, 0, null, null));
         public Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<HourlyUsage>>([]);
         public Task<IReadOnlyList<Core.Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Core.Pricing.ModelUsage>>([]);
+
+        public Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<RunModelUsage>>([]);
         public Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<AgentPeriodUsage>>([]);
         public Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ErrorGroup>>([]);
     }

@@ -49,6 +49,31 @@ public class CostTests : IClassFixture<PortalAppFactory>
     }
 
     [Fact]
+    public async Task TraceList_PricesEachRun_AndNamesItsUnpricedModels()
+    {
+        var agent = "per-run-" + Guid.NewGuid().ToString("N")[..6];
+        await SendAsync(Call(agent, "gpt-4o-mini", 1, 1));
+        var id = await AgentIdAsync(agent);
+        using var started = JsonDocument.Parse(await (await _client.PostAsJsonAsync($"/agents/{id}/trace/start", new { input = "priced" })).Content.ReadAsStringAsync());
+        var traceId = started.RootElement.GetProperty("trace_id").GetString()!;
+        using var bare = JsonDocument.Parse(await (await _client.PostAsJsonAsync($"/agents/{id}/trace/start", new { input = "no calls" })).Content.ReadAsStringAsync());
+        await SendAsync(Call(agent, "gpt-4o-mini", 1_000, 500, parentTraceId: traceId), Call(agent, "my-local-llm", 300, 30, parentTraceId: traceId));
+
+        using var list = JsonDocument.Parse(await _client.GetStringAsync($"/agents/{id}/traces"));
+        using var trace = JsonDocument.Parse(await _client.GetStringAsync($"/traces/{traceId}"));
+
+        var runs = list.RootElement.GetProperty("items").EnumerateArray().ToDictionary(r => r.GetProperty("trace_id").GetString()!);
+        var priced = runs[traceId];
+        Assert.Equal(2, priced.GetProperty("llm_calls").GetInt64());
+        Assert.Equal(0.00045m, priced.GetProperty("cost").GetDecimal());
+        Assert.Equal(["my-local-llm"], priced.GetProperty("unpriced_models").EnumerateArray().Select(m => m.GetString()));
+        var none = runs[bare.RootElement.GetProperty("trace_id").GetString()!];
+        Assert.Equal(JsonValueKind.Null, none.GetProperty("cost").ValueKind);
+        Assert.Empty(none.GetProperty("unpriced_models").EnumerateArray());
+        Assert.Equal(0.00045m, trace.RootElement.GetProperty("run").GetProperty("cost").GetDecimal());
+    }
+
+    [Fact]
     public async Task PriceChange_RepricesHistory_FromItsEffectiveDate()
     {
         var agent = "repriced-" + Guid.NewGuid().ToString("N")[..6];
@@ -88,11 +113,13 @@ public class CostTests : IClassFixture<PortalAppFactory>
         Assert.Contains("not a number", errors.GetProperty("input_per_million")[0].GetString());
     }
 
-    private async Task<JsonDocument> StatsAsync(string agentName)
+    private async Task<JsonDocument> StatsAsync(string agentName) =>
+        JsonDocument.Parse(await _client.GetStringAsync($"/agents/{await AgentIdAsync(agentName)}/stats"));
+
+    private async Task<string> AgentIdAsync(string agentName)
     {
         using var list = JsonDocument.Parse(await _client.GetStringAsync($"/agents?search={agentName}"));
-        var id = Assert.Single(list.RootElement.GetProperty("items").EnumerateArray()).GetProperty("id").GetString();
-        return JsonDocument.Parse(await _client.GetStringAsync($"/agents/{id}/stats"));
+        return Assert.Single(list.RootElement.GetProperty("items").EnumerateArray()).GetProperty("id").GetString()!;
     }
 
     private async Task SendAsync(params Span[] spans)
@@ -103,7 +130,7 @@ public class CostTests : IClassFixture<PortalAppFactory>
         Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync("/v1/traces", content)).StatusCode);
     }
 
-    private static Span Call(string agent, string model, long input, long output, string? reportedCost = null)
+    private static Span Call(string agent, string model, long input, long output, string? reportedCost = null, string? parentTraceId = null)
     {
         var start = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
         var span = new Span
@@ -120,6 +147,10 @@ public class CostTests : IClassFixture<PortalAppFactory>
         Add("gen_ai.usage.input_tokens", new AnyValue { IntValue = input });
         Add("gen_ai.usage.output_tokens", new AnyValue { IntValue = output });
         Add("metadata.agent_id", new AnyValue { StringValue = agent });
+        if (parentTraceId is not null)
+        {
+            Add("metadata.parent_trace_id", new AnyValue { StringValue = parentTraceId });
+        }
         if (reportedCost is not null)
         {
             Add("gen_ai.cost.total_cost", new AnyValue { DoubleValue = double.Parse(reportedCost, System.Globalization.CultureInfo.InvariantCulture) });

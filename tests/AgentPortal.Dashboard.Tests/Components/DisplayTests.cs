@@ -7,7 +7,11 @@ public class DisplayTests
     [Theory]
     [InlineData(null, "no price")]
     [InlineData(0.0, "$0")]
-    [InlineData(0.00045, "$0.0005")]
+    [InlineData(0.00045, "$0.00045")]
+    [InlineData(0.000036, "$0.000036")]
+    [InlineData(0.0012345, "$0.0012")]
+    [InlineData(0.009, "$0.009")]
+    [InlineData(0.0000004, "< $0.000001")]
     [InlineData(12.345, "$12.35")]
     [InlineData(1234.5, "$1,234.50")]
     public void Cost_SaysNoPriceRatherThanZero(double? value, string expected) =>
