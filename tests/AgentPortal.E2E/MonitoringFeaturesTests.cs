@@ -69,6 +69,11 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.GotoAsync($"/monitoring/traces?agent={agentId}");
         await session.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByText("no llm call here")).ToBeVisibleAsync();
+        // The model has no price: its run says so, and the run without LLM calls has no cost at all.
+        var runs = page.GetByRole(AriaRole.Grid).GetByRole(AriaRole.Row);
+        await Assertions.Expect(runs.Filter(new() { HasText = "needs an llm" })).ToContainTextAsync("no price");
+        await Assertions.Expect(runs.Filter(new() { HasText = "needs an llm" }).GetByTitle("No price for: e2e-model-x")).ToBeVisibleAsync();
+        await Assertions.Expect(runs.Filter(new() { HasText = "no llm call here" })).Not.ToContainTextAsync("no price");
         var name = page.GetByLabel("Span or agent name", new() { Exact = true });
         await name.FillAsync("chat e2e-model");
         await name.PressAsync("Enter");
@@ -215,6 +220,63 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.GotoAsync("/?range=custom&from=2026-11-21T10:00&to=2026-11-20T10:00");
         await Assertions.Expect(page.GetByText("The start must be earlier than the end. Showing the last 24 hours.")).ToBeVisibleAsync();
         Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Keyboard_AloneReachesTracesThenATraceThenASpanThenItsAgent()
+    {
+        using var api = portal.CreateApiClient();
+        var agentId = await RegisterAsync(api, "e2e-keyboard-agent", "autogen");
+        var traceId = await RunAsync(api, agentId, "asked by keyboard", model: "gpt-4o-mini");
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        await session.WaitForInteractiveAsync();
+
+        // The menu is one tab stop; its items are chosen with the arrow keys, as in a WAI-ARIA menu.
+        await TabToAsync(page, "the menu", "el => el.getAttribute('role') === 'menu'");
+        var focusedItem = page.Locator(".rz-panel-menu .rz-state-focused");
+        for (var press = 0; press < 10 && !(await focusedItem.CountAsync() == 1 && (await focusedItem.InnerTextAsync()).Contains("Traces", StringComparison.Ordinal)); press++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown");
+        }
+        await Assertions.Expect(focusedItem).ToContainTextAsync("Traces");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/monitoring/traces");
+        await session.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText("asked by keyboard")).ToBeVisibleAsync();
+
+        await TabToAsync(page, "the run's link", $"el => el.getAttribute('href') === 'monitoring/traces/{traceId}'");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync($"**/monitoring/traces/{traceId}");
+        await session.WaitForInteractiveAsync();
+
+        await TabToAsync(page, "the LLM call in the span tree", "el => el.getAttribute('role') === 'treeitem' && el.textContent.includes('chat gpt-4o-mini')");
+        Assert.NotEqual("none", await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle"));
+        await page.Keyboard.PressAsync("Enter");
+        var call = page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" });
+        await Assertions.Expect(call).ToHaveAttributeAsync("aria-selected", "true");
+        await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("gpt-4o-mini (unknown provider)");
+        await session.ScreenshotAsync("37-keyboard-span");
+
+        await TabToAsync(page, "the agent link", "el => el.tagName === 'A' && el.textContent.trim() === 'e2e-keyboard-agent'", backwards: true);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "e2e-keyboard-agent", Level = 1 })).ToBeVisibleAsync();
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    /// <summary>Presses Tab (or Shift+Tab) until the focused element matches; fails after a bounded number of presses.</summary>
+    private static async Task TabToAsync(IPage page, string what, string matches, bool backwards = false)
+    {
+        for (var press = 0; press < 150; press++)
+        {
+            await page.Keyboard.PressAsync(backwards ? "Shift+Tab" : "Tab");
+            if (await page.EvaluateAsync<bool>($"() => {{ const el = document.activeElement; return !!el && ({matches})(el); }}"))
+            {
+                return;
+            }
+        }
+        Assert.Fail($"Tab never reached {what}.");
     }
 
     private static async Task<string> RegisterAsync(HttpClient api, string name, string type)

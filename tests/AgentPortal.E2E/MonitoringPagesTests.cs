@@ -50,6 +50,7 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         // The runs list's link; the top errors table links the same trace as "latest trace".
         await page.GetByRole(AriaRole.Grid).Locator($"a[href='monitoring/traces/{traceId}']").ClickAsync();
         await page.WaitForURLAsync($"**/monitoring/traces/{traceId}");
+        await Assertions.Expect(page.GetByTestId("run-cost")).ToHaveTextAsync(Dashboard.Components.Display.Cost(apiRun.GetProperty("cost").GetDecimal()));
         await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(3);
         await page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" }).First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "gen_ai.request.model" })).ToBeVisibleAsync();

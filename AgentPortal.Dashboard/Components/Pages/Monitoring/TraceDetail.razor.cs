@@ -9,6 +9,7 @@ public partial class TraceDetail
 {
     private List<TraceRow>? _rows;
     private RunRecord? _run;
+    private AgentPortal.Core.Pricing.CostBreakdown? _runCost;
     private string? _agentName;
     private SpanRecord? _selected;
     private string? _error;
@@ -56,6 +57,7 @@ public partial class TraceDetail
             var (run, spans) = await Activity.GetTraceAsync(TraceId, CancellationToken.None);
             _run = run;
             _agentName = run is null ? null : (await Agents.GetAsync(run.AgentId, CancellationToken.None))?.Name;
+            _runCost = run is null ? null : (await Activity.CostOfRunsAsync([TraceId], CancellationToken.None)).GetValueOrDefault(TraceId);
             _prices = await Prices.ListAsync(CancellationToken.None);
             _rows = [.. TraceTree.Build(spans)];
             _selected = _rows.FirstOrDefault(r => r.Span.SpanId == selectedId)?.Span ?? _rows.FirstOrDefault()?.Span;
