@@ -343,17 +343,27 @@ namespace AgentPortal.Bench
             ];
         }
 
-        /// <summary>The same exports straight into OtlpTraceService (no HTTP, no protobuf parsing): where the time goes.</summary>
-        public static async Task<List<Figure>> InProcessAsync(string work, int spans)
+        /// <summary>
+        /// The same exports straight into OtlpTraceService (no HTTP, no protobuf parsing), once into SQLite
+        /// and once into a store that keeps nothing: where the time goes.
+        /// </summary>
+        public static async Task<List<Figure>> InProcessAsync(string work, int spans) =>
+        [
+            new("OTLP ingest in process, no HTTP (SQLite)", Stats.PerSecond(await InProcessAsync(work, "inproc", spans, discard: false))),
+            new("OTLP ingest in process, no HTTP, store keeps nothing (mapping and linking only)", Stats.PerSecond(await InProcessAsync(work, "inproc-discard", spans, discard: true))),
+        ];
+
+        private static async Task<double> InProcessAsync(string work, string folder, int spans, bool discard)
         {
-            var contexts = new PortalDbContextFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions()), new PortalPaths(Path.Combine(work, "inproc")), NullLoggerFactory.Instance);
-            Directory.CreateDirectory(Path.Combine(work, "inproc"));
+            var contexts = new PortalDbContextFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions()), new PortalPaths(Path.Combine(work, folder)), NullLoggerFactory.Instance);
+            Directory.CreateDirectory(Path.Combine(work, folder));
             await using (var db = contexts.CreateDbContext())
             {
                 await db.Database.MigrateAsync();
             }
             var registry = new AgentRegistry(contexts, new AgentCache(), TimeProvider.System, NullLogger<AgentRegistry>.Instance);
-            await using var store = new SqliteTelemetryStore(Path.Combine(work, "inproc", "telemetry.db"));
+            await using var sqlite = new SqliteTelemetryStore(Path.Combine(work, folder, "telemetry.db"));
+            ITelemetryStore store = discard ? new DiscardingStore() : sqlite;
             await store.InitializeAsync(CancellationToken.None);
             var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions()), NullLogger<TelemetryWriter>.Instance);
             await writer.StartAsync(CancellationToken.None);
@@ -373,7 +383,38 @@ namespace AgentPortal.Bench
             }));
             var perSecond = exports.Count * SpansPerExport / clock.Elapsed.TotalSeconds;
             await writer.StopAsync(CancellationToken.None);
-            return [new("OTLP ingest in process, no HTTP (SQLite)", Stats.PerSecond(perSecond))];
+            return perSecond;
+        }
+
+        /// <summary>Acknowledges every write and keeps nothing; ingestion reads only runs, and finds none.</summary>
+        private sealed class DiscardingStore : ITelemetryStore
+        {
+            public string Name => "discard";
+
+            public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+            public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+            public Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken) =>
+                Task.FromResult<IReadOnlyList<WriteOutcome>>([.. writes.Select(w => WriteOutcome.Done(w is TelemetryWrite.AppendSpans append ? append.Spans.Count : 0))]);
+
+            public Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) => Task.FromResult<RunRecord?>(null);
+
+            public Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<AgentPortal.Core.Common.PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<IReadOnlyList<AgentPortal.Core.Pricing.ModelUsage>> GetModelUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
         }
 
         private static async Task SendAsync(HttpClient http, byte[] body)
