@@ -41,4 +41,46 @@ public class ScaledOutBackendsTests
         using var trace = JsonDocument.Parse(await client.GetStringAsync($"/traces/{traceId}"));
         Assert.Equal("boom", trace.RootElement.GetProperty("run").GetProperty("error").GetString());
     }
+
+    /// <summary>
+    /// Collector mode stores nothing, so every write is refused with 503 and says where spans go. The
+    /// table here is a stand-in (ClickHouse 18.16 has no Map type for the Collector's real one): the
+    /// refusal does not depend on its columns, only on the table being reachable.
+    /// </summary>
+    [Fact]
+    public async Task CollectorMode_RefusesWrites_With503AndWhereToSendSpans()
+    {
+        await using var clickhouse = await ClickHouseServer.StartAsync();
+        var options = new AgentPortal.Core.Configuration.ClickHouseOptions { Url = clickhouse.Url, User = ClickHouseServer.User, Password = ClickHouseServer.Password, Database = "default" };
+        using (var admin = new AgentPortal.Core.Telemetry.ClickHouse.ClickHouseClient(options))
+        {
+            await admin.ExecuteAsync("CREATE TABLE IF NOT EXISTS collector_stand_in (TraceId String) ENGINE = Memory", CancellationToken.None);
+        }
+        using var app = new PortalAppFactory()
+            .With("Telemetry:Provider", "ClickHouse")
+            .With("Telemetry:ClickHouse:Url", clickhouse.Url)
+            .With("Telemetry:ClickHouse:User", ClickHouseServer.User)
+            .With("Telemetry:ClickHouse:Password", ClickHouseServer.Password)
+            .With("Telemetry:ClickHouse:Database", "default")
+            .With("Telemetry:ClickHouse:Mode", "Collector")
+            .With("Telemetry:ClickHouse:TracesTable", "collector_stand_in");
+        var client = app.CreateApiClient();
+        using var registered = JsonDocument.Parse(await (await client.PostAsJsonAsync("/agents/register", new { name = "collected", type = "custom" })).Content.ReadAsStringAsync());
+        var id = registered.RootElement.GetProperty("id").GetString();
+
+        var start = await client.PostAsJsonAsync($"/agents/{id}/trace/start", new { input = "hi" });
+        var otlp = await client.PostAsync("/v1/traces", new StringContent("""{"resourceSpans": []}""", System.Text.Encoding.UTF8, "application/json"));
+        var spans = await client.PostAsync("/v1/traces", new StringContent(
+            """{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "00f067aa0ba902b7", "name": "chat", "startTimeUnixNano": "1", "endTimeUnixNano": "2"}]}]}]}""",
+            System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, start.StatusCode);
+        using var problem = JsonDocument.Parse(await start.Content.ReadAsStringAsync());
+        Assert.Equal(AgentPortal.Core.Telemetry.ClickHouse.CollectorTracesStore.ReadOnlyMessage, problem.RootElement.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, otlp.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, spans.StatusCode);
+        Assert.Contains("Send spans to the Collector", await spans.Content.ReadAsStringAsync());
+        using var ready = JsonDocument.Parse(await client.GetStringAsync("/ready"));
+        Assert.Contains(ready.RootElement.GetProperty("dependencies").EnumerateArray(), d => d.GetProperty("name").GetString() == "telemetry-clickhouse-collector");
+    }
 }
