@@ -71,6 +71,10 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
         return usage.GroupBy(u => u.TraceId).ToDictionary(g => g.Key, g => PriceTable.CostOf(priceList, g.Select(u => u.Usage)));
     }
 
+    /// <summary>A trace's LLM calls priced as <see cref="CostOfRunsAsync"/> prices a run, from spans already read.</summary>
+    public async Task<CostBreakdown> CostOfCallsAsync(IEnumerable<SpanRecord> spans, CancellationToken cancellationToken) =>
+        await prices.CostOfAsync(spans.Where(s => s.IsLlmCall).Select(ModelUsage.Of), cancellationToken);
+
     public async Task<(RunRecord? Run, IReadOnlyList<SpanRecord> Spans)> GetTraceAsync(string traceId, CancellationToken cancellationToken) =>
         (await store.GetRunAsync(traceId, cancellationToken), await store.GetTraceAsync(traceId, cancellationToken));
 

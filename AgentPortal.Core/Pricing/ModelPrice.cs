@@ -23,6 +23,11 @@ public sealed class ModelPrice
 }
 
 /// <summary>Token usage of one model in one hour, as the cost calculation needs it.</summary>
-public sealed record ModelUsage(DateTime Hour, string Model, long LlmCalls, long InputTokens, long OutputTokens, long CachedInputTokens, double ReportedCost);
+public sealed record ModelUsage(DateTime Hour, string Model, long LlmCalls, long InputTokens, long OutputTokens, long CachedInputTokens, double ReportedCost)
+{
+    /// <summary>One span's usage, in the hour it started, as the stores' hourly and per-run usage count it.</summary>
+    public static ModelUsage Of(Telemetry.SpanRecord span) => new(DateTime.UnixEpoch.AddSeconds(Telemetry.RunSpans.HourOf(span.StartTimeUnixNano)), span.Model ?? "", 1,
+        span.InputTokens ?? 0, span.OutputTokens ?? 0, span.CachedInputTokens ?? 0, span.ReportedCost ?? 0);
+}
 
 public sealed record CostBreakdown(decimal? Cost, IReadOnlyList<string> UnpricedModels, double? ReportedCost);

@@ -234,7 +234,7 @@ public static class AgentsApi
         {
             throw notFound;
         }
-        var cost = run is null ? null : (await activity.CostOfRunsAsync([traceId], cancellationToken)).GetValueOrDefault(traceId);
+        var cost = run is null ? null : await activity.CostOfCallsAsync(spans, cancellationToken);
         return TypedResults.Ok(new TraceReply(traceId, run is null ? null : RunReply.From(run, cost), [.. spans.Select(SpanReply.From)]));
     }
 

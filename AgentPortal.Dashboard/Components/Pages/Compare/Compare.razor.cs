@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace AgentPortal.Dashboard.Components.Pages.Compare;
 
-public partial class Compare
+public partial class Compare : PeriodPage
 {
     private static readonly string[] s_colours = ["#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa"];
 
@@ -27,15 +27,6 @@ public partial class Compare
     [SupplyParameterFromQuery(Name = "agents")]
     public string? AgentIds { get; set; }
 
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? RangeKey { get; set; }
-
-    [SupplyParameterFromQuery(Name = "from")]
-    public string? FromText { get; set; }
-
-    [SupplyParameterFromQuery(Name = "to")]
-    public string? ToText { get; set; }
-
     [Inject]
     public required AgentComparisonService Comparison { get; init; }
 
@@ -44,9 +35,6 @@ public partial class Compare
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
-
-    [Inject]
-    public required TimeProvider Time { get; init; }
 
     [Inject]
     public required ILogger<Compare> Logger { get; init; }
@@ -69,7 +57,7 @@ public partial class Compare
         _loading = !quiet;
         try
         {
-            _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+            _period = RequestedPeriod();
             if (_agents.Count == 0)
             {
                 _agents = (await Registry.ListAsync(new ListAgentsRequest { PageSize = 500 }, CancellationToken.None)).Items;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
 
-public partial class AgentDetail
+public partial class AgentDetail : PeriodPage
 {
     private AgentSummary? _summary;
     private IReadOnlyList<HourlyPoint> _hourly = [];
@@ -19,15 +19,6 @@ public partial class AgentDetail
 
     [Parameter]
     public required string AgentId { get; set; }
-
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? RangeKey { get; set; }
-
-    [SupplyParameterFromQuery(Name = "from")]
-    public string? FromText { get; set; }
-
-    [SupplyParameterFromQuery(Name = "to")]
-    public string? ToText { get; set; }
 
     [SupplyParameterFromQuery(Name = "status")]
     public string? StatusFilter { get; set; }
@@ -46,9 +37,6 @@ public partial class AgentDetail
 
     [Inject]
     public required Radzen.DialogService Dialogs { get; init; }
-
-    [Inject]
-    public required TimeProvider Time { get; init; }
 
     [Inject]
     public required ILogger<AgentDetail> Logger { get; init; }
@@ -80,7 +68,7 @@ public partial class AgentDetail
         _loading = !quiet;
         try
         {
-            _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+            _period = RequestedPeriod();
             var (from, to) = (_period.From, _period.To);
             var summary = Guid.TryParse(AgentId, out _) ? await Activity.GetSummaryAsync(AgentId, from, to, CancellationToken.None) : null;
             if (summary is not null)

@@ -57,8 +57,8 @@ public partial class TraceDetail
             var (run, spans) = await Activity.GetTraceAsync(TraceId, CancellationToken.None);
             _run = run;
             _agentName = run is null ? null : (await Agents.GetAsync(run.AgentId, CancellationToken.None))?.Name;
-            _runCost = run is null ? null : (await Activity.CostOfRunsAsync([TraceId], CancellationToken.None)).GetValueOrDefault(TraceId);
             _prices = await Prices.ListAsync(CancellationToken.None);
+            _runCost = run is null ? null : await Activity.CostOfCallsAsync(spans, CancellationToken.None);
             _rows = [.. TraceTree.Build(spans)];
             _selected = _rows.FirstOrDefault(r => r.Span.SpanId == selectedId)?.Span ?? _rows.FirstOrDefault()?.Span;
         }
@@ -69,10 +69,8 @@ public partial class TraceDetail
         }
     }
 
-    /// <summary>An LLM call priced by the price in effect when it was made; null is "no price".</summary>
-    private decimal? SpanCost(SpanRecord span) => span.Model is not { } model ? null : AgentPortal.Core.Pricing.PriceTable.CostOf(_prices,
-        [new AgentPortal.Core.Pricing.ModelUsage(AgentRunService.FromUnixNano(span.StartTimeUnixNano), model, 1, span.InputTokens ?? 0, span.OutputTokens ?? 0,
-            span.CachedInputTokens ?? 0, span.ReportedCost ?? 0)]).Cost;
+    /// <summary>A span with a model, priced as its run's calls are (the price in force in its hour); null is "no price".</summary>
+    private decimal? SpanCost(SpanRecord span) => span.Model is null ? null : AgentPortal.Core.Pricing.PriceTable.CostOf(_prices, [AgentPortal.Core.Pricing.ModelUsage.Of(span)]).Cost;
 
     private static string Css(double fraction) => (fraction * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
 }

@@ -4,7 +4,7 @@ using Radzen;
 
 namespace AgentPortal.Dashboard.Components.Pages.Overview;
 
-public partial class Overview
+public partial class Overview : PeriodPage
 {
     internal const string FirstTraceExample = """
         KEY=ap_...   # AgentPortal.Dashboard apikey create --project default-project --scopes ingest,read
@@ -26,19 +26,7 @@ public partial class Overview
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
-    public required TimeProvider Time { get; init; }
-
-    [Inject]
     public required ILogger<Overview> Logger { get; init; }
-
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? RangeKey { get; set; }
-
-    [SupplyParameterFromQuery(Name = "from")]
-    public string? FromText { get; set; }
-
-    [SupplyParameterFromQuery(Name = "to")]
-    public string? ToText { get; set; }
 
     protected override Task OnParametersSetAsync() => LoadAsync();
 
@@ -56,7 +44,7 @@ public partial class Overview
         }
         try
         {
-            _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+            _period = RequestedPeriod();
             _overview = await Usage.GetAsync(_period.From, _period.To, CancellationToken.None);
         }
         catch (Exception ex)

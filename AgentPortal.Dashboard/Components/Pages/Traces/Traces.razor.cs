@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace AgentPortal.Dashboard.Components.Pages.Traces;
 
-public partial class Traces
+public partial class Traces : PeriodPage
 {
     private static readonly string[] s_statuses = ["", "ok", "error", "running"];
 
@@ -15,15 +15,6 @@ public partial class Traces
     private IReadOnlyList<string> _models = [];
     private RunList? _runList;
     private string? _error;
-
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? RangeKey { get; set; }
-
-    [SupplyParameterFromQuery(Name = "from")]
-    public string? FromText { get; set; }
-
-    [SupplyParameterFromQuery(Name = "to")]
-    public string? ToText { get; set; }
 
     [SupplyParameterFromQuery(Name = "model")]
     public string? ModelFilter { get; set; }
@@ -49,14 +40,11 @@ public partial class Traces
     [Inject]
     public required AgentActivityService Activity { get; init; }
 
-    [Inject]
-    public required TimeProvider Time { get; init; }
-
     private RunStatus? Status => RunStatuses.ParseOrNull(StatusFilter);
 
     protected override async Task OnParametersSetAsync()
     {
-        _period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+        _period = RequestedPeriod();
         try
         {
             if (_agents.Count == 0)
@@ -76,7 +64,7 @@ public partial class Traces
     /// <summary>A preset's new end reaches the run list as a parameter, which reloads it; a custom period is reloaded here.</summary>
     private async Task RefreshAsync()
     {
-        var period = Period.Resolve(RangeKey, FromText, ToText, Time.GetUtcNow().UtcDateTime);
+        var period = RequestedPeriod();
         if (period != _period)
         {
             _period = period;
