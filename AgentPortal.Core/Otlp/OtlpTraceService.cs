@@ -52,6 +52,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         {
             var resource = ToPairs(resourceSpans.Resource?.Attributes);
             var serviceName = resource.FirstOrDefault(a => a.Key == "service.name").Value;
+            var resourceJson = SpanJson.WriteAttributes(resource) ?? "";
             foreach (var scopeSpans in resourceSpans.ScopeSpans)
             {
                 foreach (var span in scopeSpans.Spans)
@@ -62,7 +63,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
                         rejected.Add(span);
                         continue;
                     }
-                    var item = Map(span, resource, serviceName);
+                    var item = Map(span, resource, resourceJson, serviceName);
                     if (ValidateAttributes(item) is { } attributeReason)
                     {
                         result.Reject(attributeReason);
@@ -169,7 +170,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         return null;
     }
 
-    private static MappedSpan Map(ProtoSpan span, List<KeyValuePair<string, string>> resource, string? serviceName)
+    private static MappedSpan Map(ProtoSpan span, List<KeyValuePair<string, string>> resource, string resourceJson, string? serviceName)
     {
         var attributes = ToPairs(span.Attributes);
         string? Get(string key)
@@ -237,7 +238,8 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             ReportedCost = Money("gen_ai.cost.total_cost", "gen_ai.usage.cost") ?? (Money("gen_ai.cost.input_cost") + Money("gen_ai.cost.output_cost")),
             Attributes = attributes,
             ResourceAttributes = resource,
-            Events = [.. span.Events.Select(e => new SpanEvent(e.Name, (long)Math.Min(e.TimeUnixNano, long.MaxValue), ToPairs(e.Attributes)))],
+            ResourceAttributesJson = resourceJson,
+            Events = span.Events.Count == 0 ? [] : [.. span.Events.Select(e => new SpanEvent(e.Name, (long)Math.Min(e.TimeUnixNano, long.MaxValue), ToPairs(e.Attributes)))],
         };
         // Agent linkage, first match wins (DESIGN.md).
         var hints = new LinkHints(

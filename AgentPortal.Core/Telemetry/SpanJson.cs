@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace AgentPortal.Core.Telemetry;
@@ -5,28 +7,85 @@ namespace AgentPortal.Core.Telemetry;
 /// <summary>Attributes and events as stored in text columns: attributes as one JSON object, events as an array.</summary>
 public static class SpanJson
 {
+    /// <summary>
+    /// One buffer and writer per thread, reused: every ingested span is written here on the caller's
+    /// thread, so a fresh stream, writer and key set per span would be most of ingestion's garbage.
+    /// </summary>
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? t_writer;
+
     public static string? WriteAttributes(IReadOnlyList<KeyValuePair<string, string>> attributes)
     {
         if (attributes.Count == 0)
         {
             return null;
         }
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        var (buffer, json) = RentWriter();
+        WriteAttributes(json, attributes);
+        return Finish(buffer, json);
+    }
+
+    private static void WriteAttributes(Utf8JsonWriter json, IReadOnlyList<KeyValuePair<string, string>> attributes)
+    {
+        json.WriteStartObject();
+        // Last value wins for a repeated key, as in most OpenTelemetry SDKs.
+        HashSet<string>? seen = null;
+        for (var i = attributes.Count - 1; i >= 0; i--)
         {
-            json.WriteStartObject();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            // Last value wins for a repeated key, as in most OpenTelemetry SDKs.
-            for (var i = attributes.Count - 1; i >= 0; i--)
+            var key = attributes[i].Key;
+            if (IsRepeatedLater(attributes, i, ref seen))
             {
-                if (seen.Add(attributes[i].Key))
+                continue;
+            }
+            json.WriteString(key, attributes[i].Value);
+        }
+        json.WriteEndObject();
+    }
+
+    /// <summary>True when a later attribute has the same key. A short list is scanned; a long one uses a set.</summary>
+    private static bool IsRepeatedLater(IReadOnlyList<KeyValuePair<string, string>> attributes, int index, ref HashSet<string>? seen)
+    {
+        const int ScanLimit = 16;
+        var key = attributes[index].Key;
+        if (attributes.Count <= ScanLimit)
+        {
+            for (var j = index + 1; j < attributes.Count; j++)
+            {
+                if (string.Equals(attributes[j].Key, key, StringComparison.Ordinal))
                 {
-                    json.WriteString(attributes[i].Key, attributes[i].Value);
+                    return true;
                 }
             }
-            json.WriteEndObject();
+            return false;
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        seen ??= new HashSet<string>(StringComparer.Ordinal);
+        return !seen.Add(key);
+    }
+
+    private static string Finish(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    {
+        const int KeepAtMost = 1024 * 1024;
+        json.Flush();
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (buffer.Capacity > KeepAtMost)
+        {
+            // One huge span must not pin its buffer to the thread for good.
+            t_writer = null;
+        }
+        return text;
+    }
+
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json) RentWriter()
+    {
+        if (t_writer is not { } writer)
+        {
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            writer = (buffer, new Utf8JsonWriter(buffer));
+            t_writer = writer;
+        }
+        writer.Buffer.ResetWrittenCount();
+        writer.Json.Reset(writer.Buffer);
+        return writer;
     }
 
     public static IReadOnlyList<KeyValuePair<string, string>> ReadAttributes(string? text)
@@ -51,22 +110,19 @@ public static class SpanJson
         {
             return null;
         }
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        var (buffer, json) = RentWriter();
+        json.WriteStartArray();
+        foreach (var spanEvent in events)
         {
-            json.WriteStartArray();
-            foreach (var spanEvent in events)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", spanEvent.Name);
-                json.WriteNumber("time_unix_nano", spanEvent.TimeUnixNano);
-                json.WritePropertyName("attributes");
-                json.WriteRawValue(WriteAttributes(spanEvent.Attributes) ?? "{}");
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            json.WriteStartObject();
+            json.WriteString("name", spanEvent.Name);
+            json.WriteNumber("time_unix_nano", spanEvent.TimeUnixNano);
+            json.WritePropertyName("attributes");
+            WriteAttributes(json, spanEvent.Attributes);
+            json.WriteEndObject();
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        json.WriteEndArray();
+        return Finish(buffer, json);
     }
 
     public static IReadOnlyList<SpanEvent> ReadEvents(string? text)

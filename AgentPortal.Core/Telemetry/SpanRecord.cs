@@ -90,7 +90,12 @@ public sealed class SpanRecord
     /// </summary>
     public string? AttributesJson => _attributesJson ??= SpanJson.WriteAttributes(Attributes) ?? "";
 
-    public string? ResourceAttributesJson => _resourceJson ??= SpanJson.WriteAttributes(ResourceAttributes) ?? "";
+    /// <summary>Set by ingestion to one text shared by all spans of a resource, instead of writing it per span.</summary>
+    public string? ResourceAttributesJson
+    {
+        get => _resourceJson ??= SpanJson.WriteAttributes(ResourceAttributes) ?? "";
+        init => _resourceJson = value;
+    }
 
     public string? EventsJson => _eventsJson ??= SpanJson.WriteEvents(Events) ?? "";
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Security.Claims;
 using AgentPortal.Core.Agents;
@@ -32,21 +33,23 @@ public static class OtlpApi
                 $"OTLP/HTTP accepts '{ProtobufContentType}' or '{JsonContentType}'; the request was '{request.ContentType ?? "(none)"}'.");
         }
 
-        var body = await ReadBodyAsync(request, api.Value.OtlpMaxBodyBytes, cancellationToken);
-        if (body.Length == 0)
-        {
-            throw new RequestBodyException(StatusCodes.Status400BadRequest, "Empty export", "The body is empty; send an ExportTraceServiceRequest.");
-        }
-
         ExportTraceServiceRequest export;
-        try
+        using (var body = await ReadBodyAsync(request, api.Value.OtlpMaxBodyBytes, cancellationToken))
         {
-            export = isProtobuf ? ExportTraceServiceRequest.Parser.ParseFrom(body.Span) : OtlpJson.Parse(body);
-        }
-        catch (Exception ex) when (ex is InvalidProtocolBufferException or System.Text.Json.JsonException or InvalidJsonException)
-        {
-            throw new RequestBodyException(StatusCodes.Status400BadRequest, "Malformed OTLP export",
-                $"The body is not a valid {(isProtobuf ? "protobuf" : "OTLP/JSON")} ExportTraceServiceRequest: {ex.Message}");
+            if (body.Length == 0)
+            {
+                throw new RequestBodyException(StatusCodes.Status400BadRequest, "Empty export", "The body is empty; send an ExportTraceServiceRequest.");
+            }
+            try
+            {
+                // Parsing copies every value out of the buffer, so it can go back to the pool afterwards.
+                export = isProtobuf ? ExportTraceServiceRequest.Parser.ParseFrom(body.Memory.Span) : OtlpJson.Parse(body.Memory);
+            }
+            catch (Exception ex) when (ex is InvalidProtocolBufferException or System.Text.Json.JsonException or InvalidJsonException)
+            {
+                throw new RequestBodyException(StatusCodes.Status400BadRequest, "Malformed OTLP export",
+                    $"The body is not a valid {(isProtobuf ? "protobuf" : "OTLP/JSON")} ExportTraceServiceRequest: {ex.Message}");
+            }
         }
 
         var result = await otlp.ExportAsync(export, user.CallerProject() ?? Agent.DefaultProject, cancellationToken);
@@ -65,8 +68,13 @@ public static class OtlpApi
             : Results.Text(OtlpJson.Format(response), JsonContentType);
     }
 
-    /// <summary>Reads the body, inflating gzip, and stops at the limit so a small compressed body cannot expand without bound.</summary>
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body, inflating gzip, and stops at the limit so a small compressed body cannot expand
+    /// without bound. The buffer comes from the shared pool (an export of a thousand spans is larger
+    /// than the large-object threshold, and a fresh one per request would keep the collector busy);
+    /// the caller returns it once the export is parsed.
+    /// </summary>
+    private static async Task<RequestBody> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         var encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
         Stream source = encoding switch
@@ -78,26 +86,68 @@ public static class OtlpApi
         };
         await using (source.ConfigureAwait(false))
         {
-            var buffer = new MemoryStream();
-            var chunk = new byte[81920];
+            // The declared length is only a first guess: a gzip body inflates, and a sender may lie.
+            var firstGuess = (int)Math.Clamp(request.ContentLength ?? 0, 0, maxBytes) + 1;
+            var body = new RequestBody(Math.Max(firstGuess, 16 * 1024));
             try
             {
                 int read;
-                while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+                while ((read = await source.ReadAsync(body.FreeSpace(), cancellationToken)) > 0)
                 {
-                    if (buffer.Length + read > maxBytes)
+                    if (body.Length + read > maxBytes)
                     {
                         throw new RequestBodyException(StatusCodes.Status413PayloadTooLarge, "Export too large",
                             $"The export is larger than {maxBytes:N0} bytes after decompression (Api:OtlpMaxBodyBytes). Send smaller batches.");
                     }
-                    buffer.Write(chunk, 0, read);
+                    body.Advance(read);
                 }
+                return body;
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex)
             {
-                throw new RequestBodyException(StatusCodes.Status400BadRequest, "Malformed gzip", $"The body is not valid gzip: {ex.Message}");
+                body.Dispose();
+                if (ex is InvalidDataException)
+                {
+                    throw new RequestBodyException(StatusCodes.Status400BadRequest, "Malformed gzip", $"The body is not valid gzip: {ex.Message}");
+                }
+                throw;
             }
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        }
+    }
+
+    /// <summary>A request body in a buffer rented from the shared pool; disposing returns the buffer.</summary>
+    private sealed class RequestBody(int initialCapacity) : IDisposable
+    {
+        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+
+        public int Length { get; private set; }
+
+        public ReadOnlyMemory<byte> Memory => Buffer.AsMemory(0, Length);
+
+        private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(RequestBody));
+
+        /// <summary>Room for the next read, doubling the buffer when it is full.</summary>
+        public Memory<byte> FreeSpace()
+        {
+            if (Length == Buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Buffer.Length * 2);
+                Buffer.AsSpan(0, Length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(Buffer);
+                _buffer = larger;
+            }
+            return Buffer.AsMemory(Length);
+        }
+
+        public void Advance(int count) => Length += count;
+
+        public void Dispose()
+        {
+            if (_buffer is { } buffer)
+            {
+                _buffer = null;
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 }

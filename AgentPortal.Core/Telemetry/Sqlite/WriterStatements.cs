@@ -8,7 +8,7 @@ internal sealed class WriterStatements : IDisposable
     private readonly SqliteCommand _startRun;
     private readonly SqliteCommand _findRun;
     private readonly SqliteCommand _endRun;
-    private readonly SqliteCommand _insertSpan;
+    private readonly SpanInsertStatement _insertSpan;
     private readonly SqliteCommand _countLlmCall;
     private readonly SqliteCommand _runsAmong;
     private readonly SqliteCommand _setSpanAgent;
@@ -30,17 +30,7 @@ internal sealed class WriterStatements : IDisposable
             WHERE trace_id = $trace_id AND agent_id = $agent_id AND status = 0
             RETURNING span_id, project_id, agent_name, started_unix_nano, ended_unix_nano, input, metadata, llm_calls, input_tokens, output_tokens;
             """, "$trace_id", "$agent_id", "$ended", "$status", "$error", "$output");
-        _insertSpan = Create(connection, """
-            INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
-                               duration_nanos, status, status_message, operation, provider, request_model, response_model,
-                               input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events)
-            VALUES ($trace_id, $span_id, $parent_span_id, $name, $kind, $service_name, $agent_id, $project_id, $start,
-                    $duration, $status, $status_message, $operation, $provider, $request_model, $response_model,
-                    $input_tokens, $output_tokens, $cached_input_tokens, $is_run_root, $attributes, $resource_attributes, $events)
-            ON CONFLICT (trace_id, span_id) DO NOTHING;
-            """, "$trace_id", "$span_id", "$parent_span_id", "$name", "$kind", "$service_name", "$agent_id", "$project_id", "$start",
-            "$duration", "$status", "$status_message", "$operation", "$provider", "$request_model", "$response_model",
-            "$input_tokens", "$output_tokens", "$cached_input_tokens", "$is_run_root", "$attributes", "$resource_attributes", "$events");
+        _insertSpan = new SpanInsertStatement(connection);
         _countLlmCall = Create(connection, """
             UPDATE runs SET llm_calls = llm_calls + 1, input_tokens = input_tokens + $input_tokens, output_tokens = output_tokens + $output_tokens
             WHERE trace_id = $trace_id RETURNING agent_id, project_id;
@@ -64,7 +54,7 @@ internal sealed class WriterStatements : IDisposable
             INSERT INTO run_duration_hourly (agent_id, hour_unix, bucket, count) VALUES ($agent_id, $hour, $bucket, $count)
             ON CONFLICT (agent_id, hour_unix, bucket) DO UPDATE SET count = count + excluded.count;
             """, "$agent_id", "$hour", "$bucket", "$count");
-        _all = [_startRun, _findRun, _endRun, _insertSpan, _countLlmCall, _runsAmong, _setSpanAgent, _timedOutRuns, _upsertUsage, _upsertDuration];
+        _all = [_startRun, _findRun, _endRun, _countLlmCall, _runsAmong, _setSpanAgent, _timedOutRuns, _upsertUsage, _upsertDuration];
     }
 
     public void Enlist(SqliteTransaction transaction)
@@ -191,6 +181,7 @@ internal sealed class WriterStatements : IDisposable
 
     public void Dispose()
     {
+        _insertSpan.Dispose();
         foreach (var command in _all)
         {
             command.Dispose();
@@ -241,16 +232,7 @@ internal sealed class WriterStatements : IDisposable
         return reader.Read() ? (SqliteTelemetryStore.ReadRun(reader), reader.GetString(14)) : null;
     }
 
-    private bool InsertSpan(SpanRecord span)
-    {
-        Set(_insertSpan, span.TraceId, span.SpanId, span.ParentSpanId, span.Name, (int)span.Kind, span.ServiceName, span.AgentId, span.ProjectId,
-            span.StartTimeUnixNano, span.DurationNanos, (int)span.Status, span.StatusMessage, span.Operation, span.Provider, span.RequestModel,
-            span.ResponseModel, span.InputTokens, span.OutputTokens, span.CachedInputTokens, span.IsRunRoot,
-            NullIfEmpty(span.AttributesJson), NullIfEmpty(span.ResourceAttributesJson), NullIfEmpty(span.EventsJson));
-        return _insertSpan.ExecuteNonQuery() == 1;
-    }
-
-    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+    private bool InsertSpan(SpanRecord span) => _insertSpan.Insert(span);
 
     private static SqliteCommand Create(SqliteConnection connection, string sql, params string[] parameters)
     {

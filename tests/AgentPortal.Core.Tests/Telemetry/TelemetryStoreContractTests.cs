@@ -436,6 +436,67 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         Assert.Equal(tricky, stormEvent.Attributes.Single().Value);
     }
 
+    [Fact]
+    public async Task Spans_KeepEveryColumn_WithTextOutsideAscii_AndEveryOptionalColumnEmpty()
+    {
+        const string korean = "매출 보고서 요약 🚀 — naïve";
+        var full = new SpanRecord
+        {
+            TraceId = AgentRunService.NewHexId(16),
+            SpanId = AgentRunService.NewHexId(8),
+            ParentSpanId = AgentRunService.NewHexId(8),
+            Name = korean,
+            Kind = SpanKindCode.Client,
+            ServiceName = "서비스",
+            AgentId = "agent-k",
+            ProjectId = "project-k",
+            StartTimeUnixNano = Nanos(s_hour) + 123_456_789,
+            DurationNanos = 987_654_321,
+            Status = SpanStatusCode.Ok,
+            StatusMessage = korean,
+            Operation = "chat",
+            Provider = "openai",
+            RequestModel = "gpt-4o",
+            ResponseModel = "gpt-4o-2024-08-06",
+            InputTokens = long.MaxValue / 4,
+            OutputTokens = 0,
+            CachedInputTokens = 7,
+            Attributes = [new("질문", korean)],
+            ResourceAttributes = [new("service.name", "서비스")],
+            Events = [new SpanEvent("생각", Nanos(s_hour) + 1, [new("내용", korean)])],
+        };
+        var bare = new SpanRecord
+        {
+            TraceId = full.TraceId,
+            SpanId = AgentRunService.NewHexId(8),
+            Name = "bare",
+            StartTimeUnixNano = Nanos(s_hour),
+        };
+
+        await WriteAsync(new TelemetryWrite.AppendSpans([full, bare]));
+        var stored = await Store.GetTraceAsync(full.TraceId, CancellationToken.None);
+
+        var fullBack = stored.Single(s => s.SpanId == full.SpanId);
+        Assert.Equal(
+            (full.ParentSpanId, full.Name, full.Kind, full.ServiceName, full.AgentId, full.ProjectId, full.StartTimeUnixNano, full.DurationNanos, full.Status, full.StatusMessage),
+            (fullBack.ParentSpanId, fullBack.Name, fullBack.Kind, fullBack.ServiceName, fullBack.AgentId, fullBack.ProjectId, fullBack.StartTimeUnixNano, fullBack.DurationNanos, fullBack.Status, fullBack.StatusMessage));
+        Assert.Equal(
+            (full.Operation, full.Provider, full.RequestModel, full.ResponseModel, full.InputTokens, full.OutputTokens, full.CachedInputTokens, full.IsRunRoot),
+            (fullBack.Operation, fullBack.Provider, fullBack.RequestModel, fullBack.ResponseModel, fullBack.InputTokens, fullBack.OutputTokens, fullBack.CachedInputTokens, fullBack.IsRunRoot));
+        Assert.Equal(full.Attributes, fullBack.Attributes);
+        Assert.Equal(full.ResourceAttributes, fullBack.ResourceAttributes);
+        var thought = Assert.Single(fullBack.Events);
+        Assert.Equal(("생각", korean), (thought.Name, thought.Attributes.Single().Value));
+
+        var bareBack = stored.Single(s => s.SpanId == bare.SpanId);
+        Assert.Equal(
+            ((string?)null, (string?)null, (string?)null, (string?)null, (string?)null, (string?)null, (long?)null, (long?)null, (long?)null),
+            (bareBack.ParentSpanId, bareBack.ServiceName, bareBack.AgentId, bareBack.StatusMessage, bareBack.Operation, bareBack.RequestModel, bareBack.InputTokens, bareBack.OutputTokens, bareBack.CachedInputTokens));
+        Assert.Empty(bareBack.Attributes);
+        Assert.Empty(bareBack.ResourceAttributes);
+        Assert.Empty(bareBack.Events);
+    }
+
     protected async Task<WriteOutcome> WriteAsync(TelemetryWrite write) => (await Store.WriteBatchAsync([write], CancellationToken.None))[0];
 
     protected static RunStart NewRun(string agentId, DateTime started, string input = "what is our revenue?") => new()

@@ -185,6 +185,54 @@ public class OtlpApiTests : IClassFixture<PortalAppFactory>
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/traces/{traceId}")).StatusCode);
     }
 
+    [Fact]
+    public async Task GzipBody_ThatInflatesFarBeyondItsSentLength_IsReadWhole()
+    {
+        var traceId = NewTraceId();
+        var scope = new ScopeSpans();
+        for (var i = 0; i < 2_000; i++)
+        {
+            scope.Spans.Add(Span(traceId, "step " + i, ("gen_ai.prompt", new string('q', 200))));
+        }
+        var bytes = new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { ScopeSpans = { scope } } } }.ToByteArray();
+        using var compressed = new MemoryStream();
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gzip.WriteAsync(bytes);
+        }
+        Assert.True(bytes.Length > 4 * compressed.Length && bytes.Length > 256 * 1024, "the test body must inflate well past its sent length");
+        var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        var response = await _client.PostAsync("/v1/traces", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var trace = JsonDocument.Parse(await _client.GetStringAsync($"/traces/{traceId}"));
+        Assert.Equal(2_000, trace.RootElement.GetProperty("spans").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task BodyWithoutAContentLength_IsReadWhole()
+    {
+        var traceId = NewTraceId();
+        var scope = new ScopeSpans();
+        for (var i = 0; i < 500; i++)
+        {
+            scope.Spans.Add(Span(traceId, "chunk " + i, ("gen_ai.prompt", new string('c', 100))));
+        }
+        var bytes = new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { ScopeSpans = { scope } } } }.ToByteArray();
+        var content = new StreamContent(new UnknownLengthStream(bytes));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+
+        var response = await _client.PostAsync("/v1/traces", content);
+
+        Assert.Null(content.Headers.ContentLength);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var trace = JsonDocument.Parse(await _client.GetStringAsync($"/traces/{traceId}"));
+        Assert.Equal(500, trace.RootElement.GetProperty("spans").GetArrayLength());
+    }
+
     [Theory]
     [InlineData("application/x-protobuf", new byte[] { 0x0A, 0xFF, 0xFF, 0xFF }, HttpStatusCode.BadRequest, "not a valid protobuf")]
     [InlineData("application/json", new byte[] { (byte)'{', (byte)'x' }, HttpStatusCode.BadRequest, "not a valid OTLP/JSON")]
@@ -273,5 +321,13 @@ public class OtlpApiTests : IClassFixture<PortalAppFactory>
             span.Attributes.Add(new KeyValue { Key = key, Value = new AnyValue { StringValue = value } });
         }
         return span;
+    }
+
+    /// <summary>A body whose length is not known up front, as a streaming sender's is (chunked transfer).</summary>
+    private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
     }
 }
