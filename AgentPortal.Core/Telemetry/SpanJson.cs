@@ -12,7 +12,7 @@ public static class SpanJson
     /// thread, so a fresh stream, writer and key set per span would be most of ingestion's garbage.
     /// </summary>
     [ThreadStatic]
-    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? t_writer;
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? s_threadWriter;
 
     public static string? WriteAttributes(IReadOnlyList<KeyValuePair<string, string>> attributes)
     {
@@ -70,18 +70,18 @@ public static class SpanJson
         if (buffer.Capacity > KeepAtMost)
         {
             // One huge span must not pin its buffer to the thread for good.
-            t_writer = null;
+            s_threadWriter = null;
         }
         return text;
     }
 
     private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json) RentWriter()
     {
-        if (t_writer is not { } writer)
+        if (s_threadWriter is not { } writer)
         {
             var buffer = new ArrayBufferWriter<byte>(4096);
             writer = (buffer, new Utf8JsonWriter(buffer));
-            t_writer = writer;
+            s_threadWriter = writer;
         }
         writer.Buffer.ResetWrittenCount();
         writer.Json.Reset(writer.Buffer);
