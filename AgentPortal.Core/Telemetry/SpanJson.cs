@@ -32,12 +32,10 @@ public static class SpanJson
         HashSet<string>? seen = null;
         for (var i = attributes.Count - 1; i >= 0; i--)
         {
-            var key = attributes[i].Key;
-            if (IsRepeatedLater(attributes, i, ref seen))
+            if (!IsRepeatedLater(attributes, i, ref seen))
             {
-                continue;
+                json.WriteString(attributes[i].Key, attributes[i].Value);
             }
-            json.WriteString(key, attributes[i].Value);
         }
         json.WriteEndObject();
     }

@@ -313,9 +313,9 @@ namespace AgentPortal.Bench
             using var http = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
             http.DefaultRequestHeaders.Authorization = new("Bearer", Key);
 
-            var exports = Enumerable.Range(0, spans / SpansPerExport).Select(_ => Export(SpansPerExport, null).ToByteArray()).ToList();
+            var exports = Exports(spans / SpansPerExport).ConvertAll(e => e.ToByteArray());
             Task Send(byte[] body) => SendAsync(http, body);
-            await SendAllAsync([.. Exports(WarmUpExports).Select(e => e.ToByteArray())], senders, Send);
+            await SendAllAsync(Exports(WarmUpExports).ConvertAll(e => e.ToByteArray()), senders, Send);
             var perSecond = exports.Count * SpansPerExport / (await SendAllAsync(exports, senders, Send)).TotalSeconds;
 
             // Ingest to queryable: send one span, then poll its trace until it is returned.
@@ -366,7 +366,7 @@ namespace AgentPortal.Bench
             await writer.StartAsync(CancellationToken.None);
             var forwarder = new AgentPortal.Core.Otlp.SpanForwarder(Microsoft.Extensions.Options.Options.Create(new ForwardingOptions()), TimeProvider.System, NullLogger<AgentPortal.Core.Otlp.SpanForwarder>.Instance);
             var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
-            var exports = Enumerable.Range(0, spans / SpansPerExport).Select(_ => Export(SpansPerExport, null)).ToList();
+            var exports = Exports(spans / SpansPerExport);
             Task Send(AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest export) => otlp.ExportAsync(export, "default-project", CancellationToken.None);
             await SendAllAsync(Exports(WarmUpExports), InProcessSenders, Send);
             var perSecond = exports.Count * SpansPerExport / (await SendAllAsync(exports, InProcessSenders, Send)).TotalSeconds;

@@ -94,7 +94,7 @@ internal sealed class WriterStatements : IDisposable
         var inserted = 0;
         foreach (var span in spans)
         {
-            if (!InsertSpan(span))
+            if (!_insertSpan.Insert(span))
             {
                 continue;
             }
@@ -220,7 +220,7 @@ internal sealed class WriterStatements : IDisposable
                 OutputTokens = reader.GetInt64(9),
             };
         }
-        InsertSpan(RunSpans.RootSpan(closed, agentName, closed.EndedUnixNano!.Value, status, error));
+        _insertSpan.Insert(RunSpans.RootSpan(closed, agentName, closed.EndedUnixNano!.Value, status, error));
         rollup.AddRun(agentId, closed.StartedUnixNano, closed.DurationNanos!.Value, status == RunStatus.Error);
         return WriteOutcome.Done(1, closed);
     }
@@ -231,8 +231,6 @@ internal sealed class WriterStatements : IDisposable
         using var reader = _findRun.ExecuteReader();
         return reader.Read() ? (SqliteTelemetryStore.ReadRun(reader), reader.GetString(14)) : null;
     }
-
-    private bool InsertSpan(SpanRecord span) => _insertSpan.Insert(span);
 
     private static SqliteCommand Create(SqliteConnection connection, string sql, params string[] parameters)
     {
