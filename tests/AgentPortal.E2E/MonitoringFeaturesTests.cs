@@ -45,6 +45,8 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("SQL failed: no such table orders");
         await Assertions.Expect(page.GetByTestId("span-input")).ToHaveTextAsync("q2");
         await page.GetByRole(AriaRole.Button, new() { Name = "Copy trace id" }).ClickAsync();
+        // The copy is a round trip to the server and back to the browser: read the clipboard once the page says it is done.
+        await Assertions.Expect(page.GetByText("Copied trace id")).ToBeVisibleAsync();
         Assert.Equal(page.Url.Split('/')[^1], await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         Assert.Empty(session.ConsoleErrors);
     }
