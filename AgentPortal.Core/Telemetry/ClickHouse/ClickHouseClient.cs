@@ -60,9 +60,29 @@ public sealed class ClickHouseClient : IDisposable
     }
 
     /// <summary>Rows of a SELECT as JSON objects (FORMAT JSONEachRow is appended).</summary>
-    public async Task<List<JsonElement>> QueryAsync(string sql, CancellationToken cancellationToken)
+    public async Task<List<JsonElement>> QueryAsync(string sql, CancellationToken cancellationToken) =>
+        ReadRows(await SendAsync(Query() + "&output_format_json_quote_64bit_integers=0", sql + " FORMAT JSONEachRow", null, cancellationToken));
+
+    /// <summary>
+    /// Rows of a SELECT that reads <paramref name="table"/> by its name, sent beside it as external
+    /// data: the statement goes in the URL and the table in a multipart body.
+    /// </summary>
+    public async Task<List<JsonElement>> QueryAsync(string sql, ClickHouseExternalTable table, CancellationToken cancellationToken)
     {
-        var text = await SendAsync(Query() + "&output_format_json_quote_64bit_integers=0", sql + " FORMAT JSONEachRow", null, cancellationToken);
+        var query = Query() + "&output_format_json_quote_64bit_integers=0"
+            + "&query=" + Uri.EscapeDataString(sql + " FORMAT JSONEachRow")
+            + "&" + table.Name + "_structure=" + Uri.EscapeDataString(table.Columns);
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(table.ToTsv()), table.Name, table.Name + ".tsv");
+        return ReadRows(await SendAsync(query, form, cancellationToken));
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private string Query() => "?database=" + Uri.EscapeDataString(_database);
+
+    private static List<JsonElement> ReadRows(string text)
+    {
         var rows = new List<JsonElement>();
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -72,22 +92,24 @@ public sealed class ClickHouseClient : IDisposable
         return rows;
     }
 
-    public void Dispose() => _http.Dispose();
-
-    private string Query() => "?database=" + Uri.EscapeDataString(_database);
-
-    private async Task<string> SendAsync(string query, string? sql, byte[]? body, CancellationToken cancellationToken)
+    private Task<string> SendAsync(string query, string? sql, byte[]? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, query);
+        HttpContent? content = null;
         if (sql is not null)
         {
-            request.Content = new StringContent(sql, Encoding.UTF8, "text/plain");
+            content = new StringContent(sql, Encoding.UTF8, "text/plain");
         }
         else if (body is not null)
         {
-            request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
+        return SendAsync(query, content, cancellationToken);
+    }
+
+    private async Task<string> SendAsync(string query, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, query) { Content = content };
         using var response = await _http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)

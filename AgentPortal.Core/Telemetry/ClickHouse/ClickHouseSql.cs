@@ -6,7 +6,8 @@ namespace AgentPortal.Core.Telemetry.ClickHouse;
 /// <summary>
 /// The one place values become ClickHouse SQL text. ClickHouse 18.16 (Debian's) has no server-side
 /// query parameters, so every value in a query goes through <see cref="String"/> or a numeric
-/// formatter here; rows are sent as JSONEachRow, escaped by the JSON writer.
+/// formatter here; rows are sent as JSONEachRow, escaped by the JSON writer, and lookup sets as
+/// TabSeparated external data, escaped by <see cref="AppendTsvField"/>.
 /// </summary>
 public static class ClickHouseSql
 {
@@ -39,6 +40,26 @@ public static class ClickHouseSql
             }
         }
         return text.Append('\'').ToString();
+    }
+
+    /// <summary>
+    /// One TabSeparated field: the characters that would end the field or the row (tab, line breaks)
+    /// and the escape character itself are written as ClickHouse's escapes; everything else as is.
+    /// </summary>
+    public static void AppendTsvField(StringBuilder text, string value)
+    {
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '\\': text.Append(@"\\"); break;
+                case '\t': text.Append(@"\t"); break;
+                case '\n': text.Append(@"\n"); break;
+                case '\r': text.Append(@"\r"); break;
+                case '\0': text.Append(@"\0"); break;
+                default: text.Append(c); break;
+            }
+        }
     }
 
     public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);

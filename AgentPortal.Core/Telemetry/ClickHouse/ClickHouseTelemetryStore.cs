@@ -12,6 +12,14 @@ namespace AgentPortal.Core.Telemetry.ClickHouse;
 /// ReplacingMergeTree read with FINAL; rollups are SummingMergeTree tables summed at read time.
 /// ClickHouse has no transactions: a batch's rows are inserted table by table, spans first, so a
 /// failure part-way leaves spans without their rollup rather than rollups without spans.
+/// <para>
+/// A retried export must not be counted twice, so each batch first asks which of its spans are
+/// stored. The spans table is ordered by trace id for trace lookups, where a batch of random ids
+/// would read every part; the check reads <c>span_keys</c> instead, ordered by start time. An
+/// exporter's retry repeats each span exactly, start time included, so the check reads only the
+/// parts around the batch's start times and costs the same however large the store grows. The
+/// batch's keys travel as external data, not as literals the server would parse one by one.
+/// </para>
 /// </summary>
 public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
 {
@@ -34,6 +42,11 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             input_tokens Nullable(Int64), output_tokens Nullable(Int64), cached_input_tokens Nullable(Int64), is_run_root UInt8,
             attributes String, resource_attributes String, events String, start_date Date
         ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (trace_id, span_id)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS span_keys (
+            start_unix_nano Int64, trace_id String, span_id String, start_date Date
+        ) ENGINE = MergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (start_unix_nano, trace_id, span_id)
         """,
         """
         CREATE TABLE IF NOT EXISTS runs (
@@ -59,11 +72,18 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _client.ExecuteWithoutDatabaseAsync($"CREATE DATABASE IF NOT EXISTS {_client.Database}", cancellationToken);
+        var hadKeys = await TableExistsAsync("span_keys", cancellationToken);
         foreach (var statement in Schema)
         {
             await _client.ExecuteAsync(statement, cancellationToken);
         }
+        if (!hadKeys)
+        {
+            // A store from before span_keys existed: index the spans it already holds, once.
+            await _client.ExecuteAsync("INSERT INTO span_keys SELECT start_unix_nano, trace_id, span_id, start_date FROM spans", cancellationToken);
+        }
     }
+
 
     public async Task PingAsync(CancellationToken cancellationToken) => await _client.QueryAsync("SELECT 1 AS ok", cancellationToken);
 
@@ -242,16 +262,26 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         return $"WHERE {agent}hour_unix >= {Int(fromHour)} AND hour_unix < {Int(toSeconds)}";
     }
 
+    private async Task<bool> TableExistsAsync(string table, CancellationToken cancellationToken) =>
+        (await _client.QueryAsync($"SELECT count() AS found FROM system.tables WHERE database = {String(_client.Database)} AND name = {String(table)}", cancellationToken))[0]
+            .GetProperty("found").GetInt64() > 0;
+
     private async Task<Dictionary<string, (RunRecord Run, string AgentName)>> LoadRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, (RunRecord, string)>(StringComparer.Ordinal);
-        foreach (var chunk in traceIds.Distinct().Chunk(2_000))
+        if (traceIds.Count == 0)
         {
-            foreach (var row in await _client.QueryAsync($"SELECT * FROM runs FINAL WHERE trace_id IN {StringList(chunk)}", cancellationToken))
-            {
-                var run = ReadRun(row);
-                result[run.Run.TraceId] = run;
-            }
+            return result;
+        }
+        var wanted = new ClickHouseExternalTable("wanted", "trace_id String");
+        foreach (var traceId in traceIds.Distinct())
+        {
+            wanted.Add(traceId);
+        }
+        foreach (var row in await _client.QueryAsync("SELECT * FROM runs FINAL WHERE trace_id IN (SELECT trace_id FROM wanted)", wanted, cancellationToken))
+        {
+            var run = ReadRun(row);
+            result[run.Run.TraceId] = run;
         }
         return result;
     }
@@ -259,14 +289,18 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     private async Task<HashSet<(string, string)>> ExistingSpansAsync(IReadOnlyList<SpanRecord> spans, CancellationToken cancellationToken)
     {
         var existing = new HashSet<(string, string)>();
-        foreach (var chunk in spans.Chunk(2_000))
+        var batch = new ClickHouseExternalTable("batch", "start_unix_nano Int64, trace_id String, span_id String");
+        foreach (var span in spans)
         {
-            var traces = StringList(chunk.Select(s => s.TraceId).Distinct());
-            var ids = StringList(chunk.Select(s => s.SpanId).Distinct());
-            foreach (var row in await _client.QueryAsync($"SELECT trace_id, span_id FROM spans WHERE trace_id IN {traces} AND span_id IN {ids}", cancellationToken))
-            {
-                existing.Add((row.GetProperty("trace_id").GetString()!, row.GetProperty("span_id").GetString()!));
-            }
+            batch.Add(Int(span.StartTimeUnixNano), span.TraceId, span.SpanId);
+        }
+        const string Sql = """
+            SELECT trace_id, span_id FROM span_keys
+            WHERE start_unix_nano IN (SELECT start_unix_nano FROM batch) AND (trace_id, span_id) IN (SELECT trace_id, span_id FROM batch)
+            """;
+        foreach (var row in await _client.QueryAsync(Sql, batch, cancellationToken))
+        {
+            existing.Add((row.GetProperty("trace_id").GetString()!, row.GetProperty("span_id").GetString()!));
         }
         return existing;
     }
@@ -370,6 +404,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         public async Task SaveAsync(CancellationToken cancellationToken)
         {
             await store._client.InsertAsync("spans", _newSpans.Select(SpanRow), cancellationToken);
+            await store._client.InsertAsync("span_keys", _newSpans.Select(SpanKeyRow), cancellationToken);
             await store._client.InsertAsync("runs", _changedRuns.Values.Select(r => RunRow(r.Run, r.AgentName, Interlocked.Increment(ref store._version))), cancellationToken);
             await store._client.InsertAsync("usage_hourly", _rollup.Usage.Select(u => (Action<Utf8JsonWriter>)(json =>
             {
@@ -504,6 +539,14 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 InputTokens = inputTokens ?? run.InputTokens,
                 OutputTokens = outputTokens ?? run.OutputTokens,
             };
+
+        private static Action<Utf8JsonWriter> SpanKeyRow(SpanRecord span) => json =>
+        {
+            json.WriteNumber("start_unix_nano", span.StartTimeUnixNano);
+            json.WriteString("trace_id", span.TraceId);
+            json.WriteString("span_id", span.SpanId);
+            json.WriteString("start_date", Date(span.StartTimeUnixNano));
+        };
 
         private static Action<Utf8JsonWriter> SpanRow(SpanRecord span) => json =>
         {

@@ -10,16 +10,18 @@ namespace AgentPortal.Core.Tests.Telemetry;
 public sealed class ClickHouseTelemetryStoreTests(ClickHouseFixture clickhouse) : TelemetryStoreContractTests
 {
     private ClickHouseTelemetryStore? _store;
+    private ClickHouseOptions? _options;
 
     protected override Task<ITelemetryStore> CreateStoreAsync()
     {
-        _store = new ClickHouseTelemetryStore(new ClickHouseOptions
+        _options = new ClickHouseOptions
         {
             Url = clickhouse.Server.Url,
             Database = "t_" + Guid.NewGuid().ToString("N")[..16],
             User = ClickHouseServer.User,
             Password = ClickHouseServer.Password,
-        });
+        };
+        _store = new ClickHouseTelemetryStore(_options);
         return Task.FromResult<ITelemetryStore>(_store);
     }
 
@@ -41,6 +43,57 @@ public sealed class ClickHouseTelemetryStoreTests(ClickHouseFixture clickhouse) 
         var rows = await client.QueryAsync($"SELECT {ClickHouseSql.String(value)} AS v", CancellationToken.None);
 
         Assert.Equal(value, Assert.Single(rows).GetProperty("v").GetString());
+    }
+
+    [Fact]
+    public async Task ExternalTable_RoundTripsValuesThroughTheLiveServer()
+    {
+        using var client = new ClickHouseClient(new ClickHouseOptions { Url = clickhouse.Server.Url, Database = "default", User = ClickHouseServer.User, Password = ClickHouseServer.Password });
+        string[] values = ["plain", "tab\there", "line\nbreak\r\n", @"back\slash\t", "nul\0", "it's \"quoted\"", "ünïcødé 한국어 🚀", ""];
+        var table = new ClickHouseExternalTable("sent", "position Int64, value String");
+        for (var i = 0; i < values.Length; i++)
+        {
+            table.Add(ClickHouseSql.Int(i), values[i]);
+        }
+
+        var rows = await client.QueryAsync("SELECT position, value FROM sent ORDER BY position", table, CancellationToken.None);
+
+        Assert.Equal(values, rows.Select(r => r.GetProperty("value").GetString()));
+    }
+
+    [Fact]
+    public async Task AppendSpans_WithIdsThatNeedEscaping_IsStoredAndCountedOnce()
+    {
+        var span = LlmSpan("trace\twith\ttabs\\", "parent", new DateTime(2026, 11, 20, 10, 0, 0, DateTimeKind.Utc), "gpt-4o", 5, 1, spanId: "span\nid");
+        span.AgentId = "agent-x";
+
+        await WriteAsync(new TelemetryWrite.AppendSpans([span]));
+        var again = await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(span.TraceId, "parent", new DateTime(2026, 11, 20, 10, 0, 0, DateTimeKind.Utc), "gpt-4o", 5, 1, spanId: span.SpanId)]));
+
+        Assert.Equal(0, again.Count);
+        Assert.Equal("span\nid", Assert.Single(await Store.GetTraceAsync(span.TraceId, CancellationToken.None)).SpanId);
+    }
+
+    [Fact]
+    public async Task AStoreFromBeforeSpanKeys_IndexesItsSpansOnStart_SoTheirRetriesAreNotCountedAgain()
+    {
+        var start = new DateTime(2026, 11, 20, 10, 0, 0, DateTimeKind.Utc);
+        var span = LlmSpan(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), start, "gpt-4o", 5, 1);
+        span.AgentId = "agent-old";
+        await WriteAsync(new TelemetryWrite.AppendSpans([span]));
+        using (var client = new ClickHouseClient(_options!))
+        {
+            await client.ExecuteAsync("DROP TABLE span_keys", CancellationToken.None);
+        }
+
+        using var upgraded = new ClickHouseTelemetryStore(_options!);
+        await upgraded.InitializeAsync(CancellationToken.None);
+        var retried = LlmSpan(span.TraceId, span.ParentSpanId!, start, "gpt-4o", 5, 1, spanId: span.SpanId);
+        retried.AgentId = "agent-old";
+        var outcome = (await upgraded.WriteBatchAsync([new TelemetryWrite.AppendSpans([retried])], CancellationToken.None))[0];
+
+        Assert.Equal(0, outcome.Count);
+        Assert.Equal(1, (await upgraded.GetAgentUsageAsync("agent-old", start, start.AddHours(1), CancellationToken.None)).LlmCalls);
     }
 
     [Fact]

@@ -170,6 +170,28 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppendSpans_ARetriedExportOfThousands_IsCountedOnce_AndALaterBatchCountsOnlyItsNewSpans()
+    {
+        var calls = Enumerable.Range(0, 2_500)
+            .Select(i => WithAgent(LlmSpan(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), s_hour.AddMilliseconds(i * 7), "gpt-4o-mini", 10, 2), "agent-r"))
+            .ToList();
+
+        Assert.Equal(2_500, (await WriteAsync(new TelemetryWrite.AppendSpans(calls))).Count);
+        var retried = await WriteAsync(new TelemetryWrite.AppendSpans([.. calls.Select(Copy)]));
+        var fresh = new[] { 0, 1_234, 2_499 }.Select(i => Copy(calls[i]))
+            .Concat(Enumerable.Range(0, 2).Select(i => WithAgent(LlmSpan(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), s_hour.AddMinutes(30 + i), "gpt-4o-mini", 10, 2), "agent-r")))
+            .ToList();
+        var mixed = await WriteAsync(new TelemetryWrite.AppendSpans(fresh));
+
+        Assert.Equal(0, retried.Count);
+        Assert.Equal(2, mixed.Count);
+        var usage = await Store.GetAgentUsageAsync("agent-r", s_hour, s_hour.AddHours(1), CancellationToken.None);
+        Assert.Equal(2_502, usage.LlmCalls);
+        Assert.Equal(2_502 * 10, usage.InputTokens);
+        Assert.Single(await Store.GetTraceAsync(calls[1_234].TraceId, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AgentUsage_CountsRunsErrorsAndPercentilesFromRollups()
     {
         // Nine 100 ms runs that succeed and one 3 s run that fails, in two different hours.
@@ -540,6 +562,18 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
             OutputTokens = output,
             CachedInputTokens = cachedInput,
         };
+
+    private static SpanRecord WithAgent(SpanRecord span, string agentId)
+    {
+        span.AgentId = agentId;
+        span.ProjectId = "default-project";
+        return span;
+    }
+
+    /// <summary>The same span as a new object, as a retried export parses it again.</summary>
+    private static SpanRecord Copy(SpanRecord span) => WithAgent(
+        LlmSpan(span.TraceId, span.ParentSpanId!, AgentRunService.FromUnixNano(span.StartTimeUnixNano), span.RequestModel!, span.InputTokens!.Value, span.OutputTokens!.Value, spanId: span.SpanId),
+        span.AgentId!);
 
     protected static long Nanos(DateTime time) => AgentRunService.ToUnixNano(time);
 }
