@@ -331,18 +331,22 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         return rows;
     }
 
+    /// <summary>
+    /// SQLite returns the bare trace_id column from the row that holds max(start_unix_nano). The status
+    /// condition is the failed-spans index's own, written out, so the planner can use that index.
+    /// </summary>
+    internal const string TopErrorsSql = $"""
+        SELECT name, coalesce(status_message, ''), max(is_run_root), count(*), max(start_unix_nano), trace_id FROM spans
+        WHERE agent_id = $agent_id AND {TelemetryDbContext.ErrorSpansFilter} AND start_unix_nano >= $from AND start_unix_nano < $to
+        GROUP BY name, coalesce(status_message, '') ORDER BY count(*) DESC, max(start_unix_nano) DESC LIMIT $limit;
+        """;
+
     public async Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        // SQLite returns the bare trace_id column from the row that holds max(start_unix_nano).
-        command.CommandText = """
-            SELECT name, coalesce(status_message, ''), max(is_run_root), count(*), max(start_unix_nano), trace_id FROM spans
-            WHERE agent_id = $agent_id AND status = $error AND start_unix_nano >= $from AND start_unix_nano < $to
-            GROUP BY name, coalesce(status_message, '') ORDER BY count(*) DESC, max(start_unix_nano) DESC LIMIT $limit;
-            """;
+        command.CommandText = TopErrorsSql;
         command.Parameters.AddWithValue("$agent_id", agentId);
-        command.Parameters.AddWithValue("$error", (int)SpanStatusCode.Error);
         command.Parameters.AddWithValue("$from", ToUnixNano(from));
         command.Parameters.AddWithValue("$to", ToUnixNano(to));
         command.Parameters.AddWithValue("$limit", limit);

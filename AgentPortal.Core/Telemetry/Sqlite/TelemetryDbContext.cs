@@ -10,13 +10,18 @@ namespace AgentPortal.Core.Telemetry.Sqlite;
 /// </summary>
 public sealed class TelemetryDbContext(DbContextOptions<TelemetryDbContext> options) : DbContext(options)
 {
+    /// <summary>The condition of the failed-spans index; a query must repeat it as written to use the index.</summary>
+    internal const string ErrorSpansFilter = "status = 2";
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         builder.Entity<SpanRow>(span =>
         {
             span.ToTable("spans");
             span.HasKey(s => new { s.TraceId, s.SpanId });
-            span.HasIndex(s => new { s.AgentId, s.StartUnixNano }).HasDatabaseName("idx_spans_agent_start");
+            // Only top errors reads spans by agent and time, and only failed ones: indexing just those
+            // keeps the index off the path of every other span written.
+            span.HasIndex(s => new { s.AgentId, s.StartUnixNano }).HasDatabaseName("idx_spans_agent_errors").HasFilter(ErrorSpansFilter);
         });
         builder.Entity<RunRow>(run =>
         {

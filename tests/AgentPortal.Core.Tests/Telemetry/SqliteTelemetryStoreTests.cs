@@ -1,6 +1,7 @@
 using AgentPortal.Core.Telemetry;
 using AgentPortal.Core.Telemetry.Sqlite;
 using AgentPortal.Core.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 
 namespace AgentPortal.Core.Tests.Telemetry;
 
@@ -13,6 +14,32 @@ public sealed class SqliteTelemetryStoreTests : TelemetryStoreContractTests
     {
         _store = new SqliteTelemetryStore(_folder.File("telemetry.db"));
         return Task.FromResult<ITelemetryStore>(_store);
+    }
+
+    [Fact]
+    public void FailedSpansIndex_IsOnTheStatusThatMarksAFailedSpan() =>
+        Assert.Equal(TelemetryDbContext.ErrorSpansFilter, $"status = {(int)SpanStatusCode.Error}");
+
+    [Fact]
+    public async Task TopErrors_ReadsTheFailedSpansIndex_NotEverySpan()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_store!.DatabasePath}");
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteTelemetryStore.TopErrorsSql;
+        foreach (var name in new[] { "$agent_id", "$from", "$to", "$limit" })
+        {
+            explain.Parameters.AddWithValue(name, name == "$agent_id" ? "agent-a" : 0);
+        }
+
+        var plan = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, step => step.Contains("USING INDEX idx_spans_agent_errors", StringComparison.Ordinal));
     }
 
     protected override async Task DisposeStoreAsync()

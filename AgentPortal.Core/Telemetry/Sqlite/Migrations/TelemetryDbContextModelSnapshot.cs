@@ -214,7 +214,8 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
                     b.HasKey("TraceId", "SpanId");
 
                     b.HasIndex("AgentId", "StartUnixNano")
-                        .HasDatabaseName("idx_spans_agent_start");
+                        .HasDatabaseName("idx_spans_agent_errors")
+                        .HasFilter("status = 2");
 
                     b.ToTable("spans", (string)null);
                 });
