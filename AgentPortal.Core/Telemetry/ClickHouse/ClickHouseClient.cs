@@ -32,48 +32,39 @@ public sealed class ClickHouseClient : IDisposable
     public string Database => _database;
 
     /// <summary>Runs a statement in the server's default database (for CREATE DATABASE).</summary>
-    public Task ExecuteWithoutDatabaseAsync(string sql, CancellationToken cancellationToken) => SendAsync("", sql, null, cancellationToken);
+    public Task ExecuteWithoutDatabaseAsync(string sql, CancellationToken cancellationToken) => SendAsync("", sql, cancellationToken);
 
-    public Task ExecuteAsync(string sql, CancellationToken cancellationToken) => SendAsync(Query(), sql, null, cancellationToken);
+    public Task ExecuteAsync(string sql, CancellationToken cancellationToken) => SendAsync(Query(), sql, cancellationToken);
 
-    /// <summary>Inserts rows as JSONEachRow; the statement goes in the URL, the rows in the body.</summary>
-    public Task InsertAsync(string table, IEnumerable<Action<Utf8JsonWriter>> rows, CancellationToken cancellationToken)
+    /// <summary>Inserts rows as TabSeparated; the statement goes in the URL, the rows in the body.</summary>
+    public Task InsertAsync(string table, ClickHouseRows rows, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var any = false;
-        foreach (var row in rows)
-        {
-            using (var json = new Utf8JsonWriter(buffer))
-            {
-                json.WriteStartObject();
-                row(json);
-                json.WriteEndObject();
-            }
-            buffer.WriteByte((byte)'\n');
-            any = true;
-        }
-        if (!any)
+        if (rows.Count == 0)
         {
             return Task.CompletedTask;
         }
-        return SendAsync(Query() + "&query=" + Uri.EscapeDataString($"INSERT INTO {ClickHouseSql.Identifier(table)} FORMAT JSONEachRow"), null, buffer.ToArray(), cancellationToken);
+        var content = new ByteArrayContent(rows.ToUtf8());
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/tab-separated-values") { CharSet = "utf-8" };
+        var statement = $"INSERT INTO {ClickHouseSql.Identifier(table)} ({rows.ColumnNames}) FORMAT TabSeparated";
+        return SendAsync(Query() + "&query=" + Uri.EscapeDataString(statement), content, cancellationToken);
     }
 
     /// <summary>Rows of a SELECT as JSON objects (FORMAT JSONEachRow is appended).</summary>
     public async Task<List<JsonElement>> QueryAsync(string sql, CancellationToken cancellationToken) =>
-        ReadRows(await SendAsync(Query() + "&output_format_json_quote_64bit_integers=0", sql + " FORMAT JSONEachRow", null, cancellationToken));
+        ReadRows(await SendAsync(Query() + "&output_format_json_quote_64bit_integers=0", sql + " FORMAT JSONEachRow", cancellationToken));
 
     /// <summary>
-    /// Rows of a SELECT that reads <paramref name="table"/> by its name, sent beside it as external
-    /// data: the statement goes in the URL and the table in a multipart body.
+    /// Rows of a SELECT that reads <paramref name="rows"/> as a table named <paramref name="name"/>,
+    /// sent beside it as external data: the statement goes in the URL and the rows in a multipart body.
     /// </summary>
-    public async Task<List<JsonElement>> QueryAsync(string sql, ClickHouseExternalTable table, CancellationToken cancellationToken)
+    public async Task<List<JsonElement>> QueryAsync(string sql, string name, ClickHouseRows rows, CancellationToken cancellationToken)
     {
+        name = ClickHouseSql.Identifier(name);
         var query = Query() + "&output_format_json_quote_64bit_integers=0"
             + "&query=" + Uri.EscapeDataString(sql + " FORMAT JSONEachRow")
-            + "&" + table.Name + "_structure=" + Uri.EscapeDataString(table.Columns);
+            + "&" + name + "_structure=" + Uri.EscapeDataString(rows.Structure);
         using var form = new MultipartFormDataContent();
-        form.Add(new ByteArrayContent(table.ToTsv()), table.Name, table.Name + ".tsv");
+        form.Add(new ByteArrayContent(rows.ToUtf8()), name, name + ".tsv");
         return ReadRows(await SendAsync(query, form, cancellationToken));
     }
 
@@ -92,20 +83,8 @@ public sealed class ClickHouseClient : IDisposable
         return rows;
     }
 
-    private Task<string> SendAsync(string query, string? sql, byte[]? body, CancellationToken cancellationToken)
-    {
-        HttpContent? content = null;
-        if (sql is not null)
-        {
-            content = new StringContent(sql, Encoding.UTF8, "text/plain");
-        }
-        else if (body is not null)
-        {
-            content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        }
-        return SendAsync(query, content, cancellationToken);
-    }
+    private Task<string> SendAsync(string query, string sql, CancellationToken cancellationToken) =>
+        SendAsync(query, new StringContent(sql, Encoding.UTF8, "text/plain"), cancellationToken);
 
     private async Task<string> SendAsync(string query, HttpContent? content, CancellationToken cancellationToken)
     {

@@ -6,8 +6,8 @@ namespace AgentPortal.Core.Telemetry.ClickHouse;
 /// <summary>
 /// The one place values become ClickHouse SQL text. ClickHouse 18.16 (Debian's) has no server-side
 /// query parameters, so every value in a query goes through <see cref="String"/> or a numeric
-/// formatter here; rows are sent as JSONEachRow, escaped by the JSON writer, and lookup sets as
-/// TabSeparated external data, escaped by <see cref="AppendTsvField"/>.
+/// formatter here; inserted rows and lookup sets travel as TabSeparated (<see cref="ClickHouseRows"/>),
+/// each text value escaped by <see cref="AppendTsvField"/>.
 /// </summary>
 public static class ClickHouseSql
 {

@@ -31,42 +31,39 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
 
     public string Name => "telemetry-clickhouse";
 
+    // Each table's columns, once: for its CREATE TABLE and for the rows inserted into it.
+    private const string SpanColumns = """
+        trace_id String, span_id String, parent_span_id Nullable(String), name String, kind UInt8,
+        service_name Nullable(String), agent_id Nullable(String), project_id Nullable(String),
+        start_unix_nano Int64, duration_nanos Int64, status UInt8, status_message Nullable(String),
+        operation Nullable(String), provider Nullable(String), request_model Nullable(String), response_model Nullable(String),
+        input_tokens Nullable(Int64), output_tokens Nullable(Int64), cached_input_tokens Nullable(Int64), is_run_root UInt8,
+        attributes String, resource_attributes String, events String, start_date Date
+        """;
+
+    private const string SpanKeyColumns = "start_unix_nano Int64, trace_id String, span_id String, start_date Date";
+
+    private const string RunColumns = """
+        trace_id String, span_id String, agent_id String, project_id String, agent_name String,
+        started_unix_nano Int64, ended_unix_nano Nullable(Int64), status UInt8, error Nullable(String),
+        input Nullable(String), output Nullable(String), metadata Nullable(String),
+        llm_calls Int64, input_tokens Int64, output_tokens Int64, version UInt64, started_date Date
+        """;
+
+    private const string UsageColumns = """
+        agent_id String, hour_unix Int64, model String, runs Int64, run_errors Int64, llm_calls Int64, llm_errors Int64,
+        input_tokens Int64, output_tokens Int64, cached_input_tokens Int64, reported_cost Float64, hour_date Date
+        """;
+
+    private const string DurationColumns = "agent_id String, hour_unix Int64, bucket Int32, count Int64, hour_date Date";
+
     public static IReadOnlyList<string> Schema { get; } =
     [
-        """
-        CREATE TABLE IF NOT EXISTS spans (
-            trace_id String, span_id String, parent_span_id Nullable(String), name String, kind UInt8,
-            service_name Nullable(String), agent_id Nullable(String), project_id Nullable(String),
-            start_unix_nano Int64, duration_nanos Int64, status UInt8, status_message Nullable(String),
-            operation Nullable(String), provider Nullable(String), request_model Nullable(String), response_model Nullable(String),
-            input_tokens Nullable(Int64), output_tokens Nullable(Int64), cached_input_tokens Nullable(Int64), is_run_root UInt8,
-            attributes String, resource_attributes String, events String, start_date Date
-        ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (trace_id, span_id)
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS span_keys (
-            start_unix_nano Int64, trace_id String, span_id String, start_date Date
-        ) ENGINE = MergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (start_unix_nano, trace_id, span_id)
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS runs (
-            trace_id String, span_id String, agent_id String, project_id String, agent_name String,
-            started_unix_nano Int64, ended_unix_nano Nullable(Int64), status UInt8, error Nullable(String),
-            input Nullable(String), output Nullable(String), metadata Nullable(String),
-            llm_calls Int64, input_tokens Int64, output_tokens Int64, version UInt64, started_date Date
-        ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(started_date) ORDER BY trace_id
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS usage_hourly (
-            agent_id String, hour_unix Int64, model String, runs Int64, run_errors Int64, llm_calls Int64, llm_errors Int64,
-            input_tokens Int64, output_tokens Int64, cached_input_tokens Int64, reported_cost Float64, hour_date Date
-        ) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, model)
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS run_duration_hourly (
-            agent_id String, hour_unix Int64, bucket Int32, count Int64, hour_date Date
-        ) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, bucket)
-        """,
+        $"CREATE TABLE IF NOT EXISTS spans ({SpanColumns}) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (trace_id, span_id)",
+        $"CREATE TABLE IF NOT EXISTS span_keys ({SpanKeyColumns}) ENGINE = MergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (start_unix_nano, trace_id, span_id)",
+        $"CREATE TABLE IF NOT EXISTS runs ({RunColumns}) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(started_date) ORDER BY trace_id",
+        $"CREATE TABLE IF NOT EXISTS usage_hourly ({UsageColumns}) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, model)",
+        $"CREATE TABLE IF NOT EXISTS run_duration_hourly ({DurationColumns}) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, bucket)",
     ];
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -273,12 +270,12 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         {
             return result;
         }
-        var wanted = new ClickHouseExternalTable("wanted", "trace_id String");
+        var wanted = new ClickHouseRows("trace_id String");
         foreach (var traceId in traceIds.Distinct())
         {
-            wanted.Add(traceId);
+            wanted.String(traceId).EndRow();
         }
-        foreach (var row in await _client.QueryAsync("SELECT * FROM runs FINAL WHERE trace_id IN (SELECT trace_id FROM wanted)", wanted, cancellationToken))
+        foreach (var row in await _client.QueryAsync("SELECT * FROM runs FINAL WHERE trace_id IN (SELECT trace_id FROM wanted)", "wanted", wanted, cancellationToken))
         {
             var run = ReadRun(row);
             result[run.Run.TraceId] = run;
@@ -289,16 +286,16 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     private async Task<HashSet<(string, string)>> ExistingSpansAsync(IReadOnlyList<SpanRecord> spans, CancellationToken cancellationToken)
     {
         var existing = new HashSet<(string, string)>();
-        var batch = new ClickHouseExternalTable("batch", "start_unix_nano Int64, trace_id String, span_id String");
+        var batch = new ClickHouseRows("start_unix_nano Int64, trace_id String, span_id String");
         foreach (var span in spans)
         {
-            batch.Add(Int(span.StartTimeUnixNano), span.TraceId, span.SpanId);
+            batch.Int(span.StartTimeUnixNano).String(span.TraceId).String(span.SpanId).EndRow();
         }
         const string Sql = """
             SELECT trace_id, span_id FROM span_keys
             WHERE start_unix_nano IN (SELECT start_unix_nano FROM batch) AND (trace_id, span_id) IN (SELECT trace_id, span_id FROM batch)
             """;
-        foreach (var row in await _client.QueryAsync(Sql, batch, cancellationToken))
+        foreach (var row in await _client.QueryAsync(Sql, "batch", batch, cancellationToken))
         {
             existing.Add((row.GetProperty("trace_id").GetString()!, row.GetProperty("span_id").GetString()!));
         }
@@ -356,8 +353,6 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     private static long? NullableLong(JsonElement row, string name) =>
         row.GetProperty(name) is { ValueKind: JsonValueKind.Number } value ? value.GetInt64() : null;
 
-    private static string Date(long unixNano) => AgentRunService.FromUnixNano(unixNano).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>One batch: state read up front, the writes applied in memory in order, then the rows inserted.</summary>
     private sealed class Batch(ClickHouseTelemetryStore store)
     {
@@ -403,32 +398,34 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
 
         public async Task SaveAsync(CancellationToken cancellationToken)
         {
-            await store._client.InsertAsync("spans", _newSpans.Select(SpanRow), cancellationToken);
-            await store._client.InsertAsync("span_keys", _newSpans.Select(SpanKeyRow), cancellationToken);
-            await store._client.InsertAsync("runs", _changedRuns.Values.Select(r => RunRow(r.Run, r.AgentName, Interlocked.Increment(ref store._version))), cancellationToken);
-            await store._client.InsertAsync("usage_hourly", _rollup.Usage.Select(u => (Action<Utf8JsonWriter>)(json =>
+            var spans = new ClickHouseRows(SpanColumns);
+            var keys = new ClickHouseRows(SpanKeyColumns);
+            foreach (var span in _newSpans)
             {
-                json.WriteString("agent_id", u.Key.AgentId);
-                json.WriteNumber("hour_unix", u.Key.HourUnix);
-                json.WriteString("model", u.Key.Model);
-                json.WriteNumber("runs", u.Value.Runs);
-                json.WriteNumber("run_errors", u.Value.RunErrors);
-                json.WriteNumber("llm_calls", u.Value.LlmCalls);
-                json.WriteNumber("llm_errors", u.Value.LlmErrors);
-                json.WriteNumber("input_tokens", u.Value.InputTokens);
-                json.WriteNumber("output_tokens", u.Value.OutputTokens);
-                json.WriteNumber("cached_input_tokens", u.Value.CachedInputTokens);
-                json.WriteNumber("reported_cost", u.Value.ReportedCost);
-                json.WriteString("hour_date", Date(u.Key.HourUnix * 1_000_000_000));
-            })), cancellationToken);
-            await store._client.InsertAsync("run_duration_hourly", _rollup.RunDurations.Select(d => (Action<Utf8JsonWriter>)(json =>
+                AddSpan(spans, span);
+                keys.Int(span.StartTimeUnixNano).String(span.TraceId).String(span.SpanId).Date(span.StartTimeUnixNano).EndRow();
+            }
+            var runs = new ClickHouseRows(RunColumns);
+            foreach (var (run, agentName) in _changedRuns.Values)
             {
-                json.WriteString("agent_id", d.Key.AgentId);
-                json.WriteNumber("hour_unix", d.Key.HourUnix);
-                json.WriteNumber("bucket", d.Key.Bucket);
-                json.WriteNumber("count", d.Value);
-                json.WriteString("hour_date", Date(d.Key.HourUnix * 1_000_000_000));
-            })), cancellationToken);
+                AddRun(runs, run, agentName, Interlocked.Increment(ref store._version));
+            }
+            var usage = new ClickHouseRows(UsageColumns);
+            foreach (var ((agentId, hour, model), delta) in _rollup.Usage)
+            {
+                usage.String(agentId).Int(hour).String(model).Int(delta.Runs).Int(delta.RunErrors).Int(delta.LlmCalls).Int(delta.LlmErrors)
+                    .Int(delta.InputTokens).Int(delta.OutputTokens).Int(delta.CachedInputTokens).Float(delta.ReportedCost).Date(hour * 1_000_000_000).EndRow();
+            }
+            var durations = new ClickHouseRows(DurationColumns);
+            foreach (var ((agentId, hour, bucket), count) in _rollup.RunDurations)
+            {
+                durations.String(agentId).Int(hour).Int(bucket).Int(count).Date(hour * 1_000_000_000).EndRow();
+            }
+            await store._client.InsertAsync("spans", spans, cancellationToken);
+            await store._client.InsertAsync("span_keys", keys, cancellationToken);
+            await store._client.InsertAsync("runs", runs, cancellationToken);
+            await store._client.InsertAsync("usage_hourly", usage, cancellationToken);
+            await store._client.InsertAsync("run_duration_hourly", durations, cancellationToken);
         }
 
         private WriteOutcome Start(RunStart start)
@@ -540,85 +537,19 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 OutputTokens = outputTokens ?? run.OutputTokens,
             };
 
-        private static Action<Utf8JsonWriter> SpanKeyRow(SpanRecord span) => json =>
-        {
-            json.WriteNumber("start_unix_nano", span.StartTimeUnixNano);
-            json.WriteString("trace_id", span.TraceId);
-            json.WriteString("span_id", span.SpanId);
-            json.WriteString("start_date", Date(span.StartTimeUnixNano));
-        };
+        private static void AddSpan(ClickHouseRows rows, SpanRecord span) => rows
+            .String(span.TraceId).String(span.SpanId).String(span.ParentSpanId).String(span.Name).Int((int)span.Kind)
+            .String(span.ServiceName).String(span.AgentId).String(span.ProjectId).Int(span.StartTimeUnixNano).Int(span.DurationNanos)
+            .Int((int)span.Status).String(span.StatusMessage).String(span.Operation).String(span.Provider).String(span.RequestModel)
+            .String(span.ResponseModel).Int(span.InputTokens).Int(span.OutputTokens).Int(span.CachedInputTokens).Int(span.IsRunRoot ? 1 : 0)
+            .String(span.AttributesJson ?? "").String(span.ResourceAttributesJson ?? "").String(span.EventsJson ?? "").Date(span.StartTimeUnixNano)
+            .EndRow();
 
-        private static Action<Utf8JsonWriter> SpanRow(SpanRecord span) => json =>
-        {
-            json.WriteString("trace_id", span.TraceId);
-            json.WriteString("span_id", span.SpanId);
-            WriteNullable(json, "parent_span_id", span.ParentSpanId);
-            json.WriteString("name", span.Name);
-            json.WriteNumber("kind", (int)span.Kind);
-            WriteNullable(json, "service_name", span.ServiceName);
-            WriteNullable(json, "agent_id", span.AgentId);
-            WriteNullable(json, "project_id", span.ProjectId);
-            json.WriteNumber("start_unix_nano", span.StartTimeUnixNano);
-            json.WriteNumber("duration_nanos", span.DurationNanos);
-            json.WriteNumber("status", (int)span.Status);
-            WriteNullable(json, "status_message", span.StatusMessage);
-            WriteNullable(json, "operation", span.Operation);
-            WriteNullable(json, "provider", span.Provider);
-            WriteNullable(json, "request_model", span.RequestModel);
-            WriteNullable(json, "response_model", span.ResponseModel);
-            WriteNullable(json, "input_tokens", span.InputTokens);
-            WriteNullable(json, "output_tokens", span.OutputTokens);
-            WriteNullable(json, "cached_input_tokens", span.CachedInputTokens);
-            json.WriteNumber("is_run_root", span.IsRunRoot ? 1 : 0);
-            json.WriteString("attributes", span.AttributesJson);
-            json.WriteString("resource_attributes", span.ResourceAttributesJson);
-            json.WriteString("events", span.EventsJson);
-            json.WriteString("start_date", Date(span.StartTimeUnixNano));
-        };
-
-        private static Action<Utf8JsonWriter> RunRow(RunRecord run, string agentName, long version) => json =>
-        {
-            json.WriteString("trace_id", run.TraceId);
-            json.WriteString("span_id", run.SpanId);
-            json.WriteString("agent_id", run.AgentId);
-            json.WriteString("project_id", run.ProjectId);
-            json.WriteString("agent_name", agentName);
-            json.WriteNumber("started_unix_nano", run.StartedUnixNano);
-            WriteNullable(json, "ended_unix_nano", run.EndedUnixNano);
-            json.WriteNumber("status", (int)run.Status);
-            WriteNullable(json, "error", run.Error);
-            WriteNullable(json, "input", run.Input);
-            WriteNullable(json, "output", run.Output);
-            WriteNullable(json, "metadata", run.Metadata);
-            json.WriteNumber("llm_calls", run.LlmCalls);
-            json.WriteNumber("input_tokens", run.InputTokens);
-            json.WriteNumber("output_tokens", run.OutputTokens);
-            json.WriteNumber("version", version);
-            json.WriteString("started_date", Date(run.StartedUnixNano));
-        };
-
-        private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
-        {
-            if (value is null)
-            {
-                json.WriteNull(name);
-            }
-            else
-            {
-                json.WriteString(name, value);
-            }
-        }
-
-        private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
-        {
-            if (value is { } number)
-            {
-                json.WriteNumber(name, number);
-            }
-            else
-            {
-                json.WriteNull(name);
-            }
-        }
+        private static void AddRun(ClickHouseRows rows, RunRecord run, string agentName, long version) => rows
+            .String(run.TraceId).String(run.SpanId).String(run.AgentId).String(run.ProjectId).String(agentName)
+            .Int(run.StartedUnixNano).Int(run.EndedUnixNano).Int((int)run.Status).String(run.Error).String(run.Input)
+            .String(run.Output).String(run.Metadata).Int(run.LlmCalls).Int(run.InputTokens).Int(run.OutputTokens)
+            .Int(version).Date(run.StartedUnixNano)
+            .EndRow();
     }
 }

@@ -39,16 +39,29 @@ public class ClickHouseSqlTests
     }
 
     [Fact]
-    public void ExternalTable_WritesOneEscapedRowPerAdd_AndRefusesARowOfTheWrongWidth()
+    public void Rows_WriteTabSeparatedValues_WithNullsNumbersAndDays()
     {
-        var table = new ClickHouseExternalTable("batch", "start Int64, trace_id String");
-        table.Add(ClickHouseSql.Int(-5), "a\tb");
-        table.Add("7", "c");
+        var rows = new ClickHouseRows("trace_id String, parent Nullable(String), tokens Nullable(Int64), cost Float64, day Date");
+        rows.String("a\tb").String(null).Int(-5).Float(0.0015).Date(1_763_632_800_000_000_000).EndRow();
+        rows.String(@"back\slash").String("p").Int(null).Float(2).Date(0).EndRow();
 
-        Assert.Equal("-5\ta\\tb\n7\tc\n", System.Text.Encoding.UTF8.GetString(table.ToTsv()));
-        Assert.Equal(2, table.RowCount);
-        Assert.Throws<ArgumentException>(() => table.Add("1"));
-        Assert.Throws<ArgumentException>(() => new ClickHouseExternalTable("bad name", "x String"));
+        Assert.Equal("trace_id, parent, tokens, cost, day", rows.ColumnNames);
+        Assert.Equal("a\\tb\t\\N\t-5\t0.0015\t2025-11-20\n" + @"back\\slash" + "\tp\t\\N\t2\t1970-01-01\n", System.Text.Encoding.UTF8.GetString(rows.ToUtf8()));
+        Assert.Equal(2, rows.Count);
+    }
+
+    [Fact]
+    public void Rows_RefuseARowOfTheWrongWidth_AndNumbersThatCannotBeStored()
+    {
+        var rows = new ClickHouseRows("a String, b Int64");
+
+        rows.String("only one");
+        Assert.Throws<InvalidOperationException>(rows.EndRow);
+        Assert.Throws<InvalidOperationException>(() => rows.ToUtf8());
+        rows.Int(1);
+        Assert.Throws<InvalidOperationException>(() => rows.Int(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ClickHouseRows("c Float64").Float(double.NaN));
+        Assert.Throws<ArgumentException>(() => new ClickHouseRows("bad-name String"));
     }
 
     [Theory]

@@ -46,19 +46,25 @@ public sealed class ClickHouseTelemetryStoreTests(ClickHouseFixture clickhouse) 
     }
 
     [Fact]
-    public async Task ExternalTable_RoundTripsValuesThroughTheLiveServer()
+    public async Task Rows_RoundTripThroughTheLiveServer_AsAnInsertAndAsExternalData()
     {
-        using var client = new ClickHouseClient(new ClickHouseOptions { Url = clickhouse.Server.Url, Database = "default", User = ClickHouseServer.User, Password = ClickHouseServer.Password });
-        string[] values = ["plain", "tab\there", "line\nbreak\r\n", @"back\slash\t", "nul\0", "it's \"quoted\"", "ünïcødé 한국어 🚀", ""];
-        var table = new ClickHouseExternalTable("sent", "position Int64, value String");
+        using var client = new ClickHouseClient(new ClickHouseOptions { Url = clickhouse.Server.Url, Database = _options!.Database, User = ClickHouseServer.User, Password = ClickHouseServer.Password });
+        await Store.InitializeAsync(CancellationToken.None);
+        string?[] values = ["plain", "tab\there", "line\nbreak\r\n", @"back\slash\t", @"\N", "nul\0", "it's \"quoted\"", "ünïcødé 한국어 🚀", "", null];
+        const string Structure = "position Int64, value Nullable(String)";
+        var rows = new ClickHouseRows(Structure);
         for (var i = 0; i < values.Length; i++)
         {
-            table.Add(ClickHouseSql.Int(i), values[i]);
+            rows.Int(i).String(values[i]).EndRow();
         }
+        await client.ExecuteAsync($"CREATE TABLE sent ({Structure}) ENGINE = MergeTree() ORDER BY position", CancellationToken.None);
 
-        var rows = await client.QueryAsync("SELECT position, value FROM sent ORDER BY position", table, CancellationToken.None);
+        await client.InsertAsync("sent", rows, CancellationToken.None);
+        var inserted = await client.QueryAsync("SELECT position, value FROM sent ORDER BY position", CancellationToken.None);
+        var external = await client.QueryAsync("SELECT position, value FROM outside ORDER BY position", "outside", rows, CancellationToken.None);
 
-        Assert.Equal(values, rows.Select(r => r.GetProperty("value").GetString()));
+        Assert.Equal(values, inserted.Select(r => r.GetProperty("value").GetString()));
+        Assert.Equal(values, external.Select(r => r.GetProperty("value").GetString()));
     }
 
     [Fact]
