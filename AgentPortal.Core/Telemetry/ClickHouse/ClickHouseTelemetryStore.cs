@@ -81,7 +81,6 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         }
     }
 
-
     public async Task PingAsync(CancellationToken cancellationToken) => await _client.QueryAsync("SELECT 1 AS ok", cancellationToken);
 
     public async Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken)
