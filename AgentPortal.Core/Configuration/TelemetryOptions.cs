@@ -1,3 +1,4 @@
+using AgentPortal.Core.Telemetry.ClickHouse;
 using Microsoft.Extensions.Options;
 
 namespace AgentPortal.Core.Configuration;
@@ -74,18 +75,17 @@ public sealed class ValidateTelemetryOptions : IValidateOptions<TelemetryOptions
                 problems.Add("Telemetry:ClickHouse:Url", $"{ConfigurationProblems.Quote(options.ClickHouse.Url)} is not an http(s) URL; it is required when Telemetry:Provider is ClickHouse.",
                     "the http(s) URL of ClickHouse's HTTP interface", "http://clickhouse:8123");
             }
-            if (string.IsNullOrWhiteSpace(options.ClickHouse.Database) || !options.ClickHouse.Database.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            if (!ClickHouseSql.IsIdentifier(options.ClickHouse.Database))
             {
                 problems.Add("Telemetry:ClickHouse:Database", $"{ConfigurationProblems.Quote(options.ClickHouse.Database)} is not a database name.",
-                    "letters, digits and underscores", "agentportal");
+                    "letters, digits and underscores, starting with a letter", "agentportal");
             }
             if (!string.Equals(options.ClickHouse.Mode, ClickHouseOptions.NativeMode, StringComparison.OrdinalIgnoreCase) && !options.ClickHouse.IsCollectorMode)
             {
                 problems.Add("Telemetry:ClickHouse:Mode", $"{ConfigurationProblems.Quote(options.ClickHouse.Mode)} is not a ClickHouse mode.",
                     "Native (the portal's own tables) or Collector (read the OpenTelemetry Collector's traces table)", "Native");
             }
-            if (string.IsNullOrWhiteSpace(options.ClickHouse.TracesTable) || !(char.IsAsciiLetter(options.ClickHouse.TracesTable[0]) || options.ClickHouse.TracesTable[0] == '_')
-                || !options.ClickHouse.TracesTable.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            if (!ClickHouseSql.IsIdentifier(options.ClickHouse.TracesTable))
             {
                 problems.Add("Telemetry:ClickHouse:TracesTable", $"{ConfigurationProblems.Quote(options.ClickHouse.TracesTable)} is not a table name.",
                     "letters, digits and underscores, starting with a letter", "otel_traces");

@@ -17,6 +17,12 @@ public sealed partial class RunTimeoutJob(TelemetryWriter writer, IOptions<Traci
             {
                 await CloseTimedOutRunsAsync(stoppingToken);
             }
+            catch (ReadOnlyTelemetryStoreException)
+            {
+                // Collector mode: the portal keeps no runs of its own, so there are none to close.
+                LogReadOnly();
+                return;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogFailed(ex);
@@ -42,6 +48,9 @@ public sealed partial class RunTimeoutJob(TelemetryWriter writer, IOptions<Traci
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Closed {Count} runs as timed out after {Timeout} without an end")]
     private partial void LogClosed(int count, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The telemetry store only reads; no runs are closed as timed out here")]
+    private partial void LogReadOnly();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Closing timed-out runs failed; will try again at the next interval")]
     private partial void LogFailed(Exception exception);

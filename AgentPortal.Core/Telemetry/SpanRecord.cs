@@ -88,16 +88,16 @@ public sealed class SpanRecord
     /// Attributes, resource attributes and events as stored text, made once on the caller's thread so
     /// the single commit loop does not spend its time serialising.
     /// </summary>
-    public string? AttributesJson => _attributesJson ??= SpanJson.WriteAttributes(Attributes) ?? "";
+    public string AttributesJson => _attributesJson ??= SpanJson.WriteAttributes(Attributes) ?? "";
 
     /// <summary>Set by ingestion to one text shared by all spans of a resource, instead of writing it per span.</summary>
-    public string? ResourceAttributesJson
+    public string ResourceAttributesJson
     {
         get => _resourceJson ??= SpanJson.WriteAttributes(ResourceAttributes) ?? "";
         init => _resourceJson = value;
     }
 
-    public string? EventsJson => _eventsJson ??= SpanJson.WriteEvents(Events) ?? "";
+    public string EventsJson => _eventsJson ??= SpanJson.WriteEvents(Events) ?? "";
 
     private IReadOnlyList<KeyValuePair<string, string>> _attributes = [];
     private string? _attributesJson;

@@ -114,7 +114,10 @@ public sealed partial class TelemetryWriter : BackgroundService
         }
         catch (Exception ex)
         {
-            LogCommitFailed(ex, batch.Count, _store.Name);
+            if (ex is not ReadOnlyTelemetryStoreException)
+            {
+                LogCommitFailed(ex, batch.Count, _store.Name);
+            }
             foreach (var pending in batch)
             {
                 pending.Completion.TrySetException(ex);

@@ -40,7 +40,7 @@ internal sealed partial class ApiExceptionFilter(ILogger<ApiExceptionFilter> log
             context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(title: "Too many requests", detail: ex.Message, statusCode: StatusCodes.Status429TooManyRequests);
         }
-        catch (NotSupportedException ex) when (ex.Message == AgentPortal.Core.Telemetry.ClickHouse.CollectorTracesStore.ReadOnlyMessage)
+        catch (AgentPortal.Core.Telemetry.ReadOnlyTelemetryStoreException ex)
         {
             return TypedResults.Problem(title: "Read-only telemetry store", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
         }

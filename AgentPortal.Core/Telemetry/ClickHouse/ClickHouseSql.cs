@@ -67,10 +67,14 @@ public static class ClickHouseSql
     /// <summary>A list for IN (...): each element a string literal.</summary>
     public static string StringList(IEnumerable<string> values) => "(" + string.Join(", ", values.Select(String)) + ")";
 
+    /// <summary>Letters, digits and underscores, starting with a letter or underscore, at most 128 characters.</summary>
+    public static bool IsIdentifier(string? name) =>
+        name is { Length: > 0 and <= 128 } && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
     /// <summary>Database and table names are configuration, not input, but are still checked, never escaped into shape.</summary>
     public static string Identifier(string name)
     {
-        if (name.Length == 0 || name.Length > 128 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        if (!IsIdentifier(name))
         {
             throw new ArgumentException($"'{name}' is not a ClickHouse identifier: use letters, digits and underscores, starting with a letter.", nameof(name));
         }

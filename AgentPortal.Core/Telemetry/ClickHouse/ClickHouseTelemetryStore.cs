@@ -226,18 +226,17 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
 
     public async Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
     {
-        var usage = new List<RunModelUsage>();
-        foreach (var chunk in traceIds.Distinct().Chunk(2_000))
+        if (traceIds.Count == 0)
         {
-            var rows = await _client.QueryAsync($"""
-                SELECT trace_id, intDiv(start_unix_nano, 3600000000000) * 3600 AS hour_unix, {RunSpans.ModelSql} AS model, count() AS calls,
-                       sum(ifNull(input_tokens, 0)) AS input, sum(ifNull(output_tokens, 0)) AS output, sum(ifNull(cached_input_tokens, 0)) AS cached
-                FROM spans FINAL WHERE trace_id IN {StringList(chunk)} AND {RunSpans.IsLlmCallSql}
-                GROUP BY trace_id, hour_unix, model ORDER BY trace_id, hour_unix, model
-                """, cancellationToken);
-            usage.AddRange(rows.Select(ReadRunModelUsage));
+            return [];
         }
-        return usage;
+        var rows = await _client.QueryAsync($"""
+            SELECT trace_id, intDiv(start_unix_nano, 3600000000000) * 3600 AS hour_unix, {RunSpans.ModelSql} AS model, count() AS calls,
+                   sum(ifNull(input_tokens, 0)) AS input, sum(ifNull(output_tokens, 0)) AS output, sum(ifNull(cached_input_tokens, 0)) AS cached
+            FROM spans FINAL WHERE trace_id IN (SELECT trace_id FROM wanted) AND {RunSpans.IsLlmCallSql}
+            GROUP BY trace_id, hour_unix, model ORDER BY trace_id, hour_unix, model
+            """, "wanted", TraceIdRows(traceIds), cancellationToken);
+        return [.. rows.Select(ReadRunModelUsage)];
     }
 
     /// <summary>A per-run usage row (trace_id, hour_unix, model, calls, input, output, cached), as both ClickHouse modes query it.</summary>
@@ -262,6 +261,17 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         (await _client.QueryAsync($"SELECT count() AS found FROM system.tables WHERE database = {String(_client.Database)} AND name = {String(table)}", cancellationToken))[0]
             .GetProperty("found").GetInt64() > 0;
 
+    /// <summary>Trace ids as external data for <c>trace_id IN (SELECT trace_id FROM wanted)</c>.</summary>
+    private static ClickHouseRows TraceIdRows(IEnumerable<string> traceIds)
+    {
+        var wanted = new ClickHouseRows("trace_id String");
+        foreach (var traceId in traceIds.Distinct())
+        {
+            wanted.String(traceId).EndRow();
+        }
+        return wanted;
+    }
+
     private async Task<Dictionary<string, (RunRecord Run, string AgentName)>> LoadRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, (RunRecord, string)>(StringComparer.Ordinal);
@@ -269,12 +279,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         {
             return result;
         }
-        var wanted = new ClickHouseRows("trace_id String");
-        foreach (var traceId in traceIds.Distinct())
-        {
-            wanted.String(traceId).EndRow();
-        }
-        foreach (var row in await _client.QueryAsync("SELECT * FROM runs FINAL WHERE trace_id IN (SELECT trace_id FROM wanted)", "wanted", wanted, cancellationToken))
+        foreach (var row in await _client.QueryAsync("SELECT * FROM runs FINAL WHERE trace_id IN (SELECT trace_id FROM wanted)", "wanted", TraceIdRows(traceIds), cancellationToken))
         {
             var run = ReadRun(row);
             result[run.Run.TraceId] = run;
@@ -541,7 +546,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             .String(span.ServiceName).String(span.AgentId).String(span.ProjectId).Int(span.StartTimeUnixNano).Int(span.DurationNanos)
             .Int((int)span.Status).String(span.StatusMessage).String(span.Operation).String(span.Provider).String(span.RequestModel)
             .String(span.ResponseModel).Int(span.InputTokens).Int(span.OutputTokens).Int(span.CachedInputTokens).Int(span.IsRunRoot ? 1 : 0)
-            .String(span.AttributesJson ?? "").String(span.ResourceAttributesJson ?? "").String(span.EventsJson ?? "").Date(span.StartTimeUnixNano)
+            .String(span.AttributesJson).String(span.ResourceAttributesJson).String(span.EventsJson).Date(span.StartTimeUnixNano)
             .EndRow();
 
         private static void AddRun(ClickHouseRows rows, RunRecord run, string agentName, long version) => rows

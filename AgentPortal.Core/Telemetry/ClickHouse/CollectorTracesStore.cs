@@ -32,7 +32,7 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
     public async Task PingAsync(CancellationToken cancellationToken) => await _client.QueryAsync(_sql.Ping(), cancellationToken);
 
     public Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken) =>
-        throw new NotSupportedException(ReadOnlyMessage);
+        throw new ReadOnlyTelemetryStoreException(ReadOnlyMessage);
 
     public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) =>
         (await ListRunsAsync(new ListRunsRequest { PageSize = 1 }, traceId, cancellationToken)).Items.FirstOrDefault();

@@ -83,16 +83,33 @@ public class OptionsValidationTests
         Assert.Contains("http://clickhouse:8123", failure);
     }
 
-    [Fact]
-    public void TelemetryProvider_ClickHouseWithBadDatabaseName_IsRejected()
+    [Theory]
+    [InlineData("x; DROP")]
+    [InlineData("1db")]
+    [InlineData("")]
+    public void TelemetryProvider_ClickHouseWithBadDatabaseName_IsRejected(string database)
     {
         var result = new ValidateTelemetryOptions().Validate(null, new TelemetryOptions
         {
             Provider = "ClickHouse",
-            ClickHouse = new ClickHouseOptions { Url = "http://127.0.0.1:8123", Database = "x; DROP" },
+            ClickHouse = new ClickHouseOptions { Url = "http://127.0.0.1:8123", Database = database },
         });
 
         Assert.Contains("Telemetry__ClickHouse__Database", Assert.Single(result.Failures!));
+    }
+
+    [Theory]
+    [InlineData("otel traces")]
+    [InlineData("9traces")]
+    public void TelemetryProvider_ClickHouseWithBadTracesTable_IsRejected(string table)
+    {
+        var result = new ValidateTelemetryOptions().Validate(null, new TelemetryOptions
+        {
+            Provider = "ClickHouse",
+            ClickHouse = new ClickHouseOptions { Url = "http://127.0.0.1:8123", Mode = "Collector", TracesTable = table },
+        });
+
+        Assert.Contains("Telemetry__ClickHouse__TracesTable", Assert.Single(result.Failures!));
     }
 
     [Theory]
