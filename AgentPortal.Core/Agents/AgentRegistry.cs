@@ -92,6 +92,32 @@ public sealed partial class AgentRegistry(
         return agent is null ? null : cache.Put(agent);
     }
 
+    public async Task<IReadOnlyDictionary<string, Agent>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, Agent>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            if (cache.TryGetById(id, out var cached))
+            {
+                found[id] = cached;
+            }
+            else
+            {
+                missing.Add(id);
+            }
+        }
+        if (missing.Count > 0)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            foreach (var agent in await db.Agents.AsNoTracking().Where(a => missing.Contains(a.Id)).ToListAsync(cancellationToken))
+            {
+                found[agent.Id] = cache.Put(agent);
+            }
+        }
+        return found;
+    }
+
     public async Task<Agent?> GetByExternalIdAsync(string projectId, string externalId, CancellationToken cancellationToken)
     {
         if (cache.TryGetByExternalId(projectId, externalId, out var cached))

@@ -55,6 +55,9 @@ public interface IAgentRegistry
 
     Task<Agent?> GetAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>The agents with these ids, in one read; ids that name no agent are absent.</summary>
+    Task<IReadOnlyDictionary<string, Agent>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+
     Task<Agent?> GetByExternalIdAsync(string projectId, string externalId, CancellationToken cancellationToken);
 
     /// <summary>Most recently used first; never-used agents last, newest first.</summary>

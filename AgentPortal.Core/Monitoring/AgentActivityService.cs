@@ -14,6 +14,12 @@ public sealed record HourlyPoint(DateTime Hour, long Runs, long Errors, long Llm
 
 public sealed record AgentSummary(Agent Agent, UsageTotals Current, UsageTotals Previous, IReadOnlyList<string> UnpricedModels, double? P50Milliseconds);
 
+/// <summary>Everything the agent page shows for a period, read together.</summary>
+public sealed record AgentPageData(AgentSummary Summary, IReadOnlyList<HourlyPoint> Hourly, IReadOnlyList<ErrorGroup> TopErrors);
+
+/// <summary>A run as the run lists show it: with its agent's name and what its LLM calls cost (null when none were priced or made).</summary>
+public sealed record RunLine(RunRecord Run, string AgentName, CostBreakdown? Cost);
+
 /// <summary>One agent's page: who it is, its usage against the period before, its runs, and a run's spans.</summary>
 public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStore store, PriceTable prices)
 {
@@ -29,11 +35,35 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
         return new AgentSummary(agent, current.Totals, previous.Totals, current.Unpriced, current.P50);
     }
 
-    public async Task<IReadOnlyList<HourlyPoint>> GetHourlyAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    /// <summary>
+    /// The agent page's data: the summary, the hourly series and the top errors. The period's model usage
+    /// and the price list are read once and used for both the totals and the cost per hour.
+    /// </summary>
+    public async Task<AgentPageData?> GetPageAsync(string agentId, DateTime from, DateTime to, int topErrors, CancellationToken cancellationToken)
+    {
+        var agent = await registry.GetAsync(agentId, cancellationToken);
+        if (agent is null)
+        {
+            return null;
+        }
+        var priceList = await prices.ListAsync(cancellationToken);
+        var modelUsage = await store.GetModelUsageAsync(agent.Id, from, to, cancellationToken);
+        var current = await TotalsAsync(agent.Id, from, to, PriceTable.CostOf(priceList, modelUsage), cancellationToken);
+        var previous = await TotalsAsync(agent.Id, from - (to - from), from, cancellationToken);
+        var hourly = await HourlyAsync(agent.Id, from, to, priceList, modelUsage, cancellationToken);
+        var errors = await store.GetTopErrorsAsync(agent.Id, from, to, topErrors, cancellationToken);
+        return new AgentPageData(new AgentSummary(agent, current.Totals, previous.Totals, current.Unpriced, current.P50), hourly, errors);
+    }
+
+    public async Task<IReadOnlyList<HourlyPoint>> GetHourlyAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) =>
+        await HourlyAsync(agentId, from, to, await prices.ListAsync(cancellationToken),
+            await store.GetModelUsageAsync(agentId, from, to, cancellationToken), cancellationToken);
+
+    private async Task<IReadOnlyList<HourlyPoint>> HourlyAsync(string agentId, DateTime from, DateTime to, IReadOnlyList<ModelPrice> priceList,
+        IReadOnlyList<ModelUsage> modelUsage, CancellationToken cancellationToken)
     {
         var rows = (await store.GetHourlyUsageAsync(agentId, from, to, cancellationToken)).ToDictionary(h => h.Hour);
-        var priceList = await prices.ListAsync(cancellationToken);
-        var costs = (await store.GetModelUsageAsync(agentId, from, to, cancellationToken))
+        var costs = modelUsage
             .GroupBy(m => m.Hour)
             .ToDictionary(g => g.Key, g => PriceTable.CostOf(priceList, g).Cost);
         var points = new List<HourlyPoint>();
@@ -55,6 +85,17 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
 
     public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) =>
         store.ListRunsAsync(request, cancellationToken);
+
+    /// <summary>A page of runs with their agents' names (one registry read) and their costs (one store read).</summary>
+    public async Task<PagedResult<RunLine>> ListRunLinesAsync(ListRunsRequest request, CancellationToken cancellationToken)
+    {
+        var page = await store.ListRunsAsync(request, cancellationToken);
+        var agents = await registry.GetManyAsync([.. page.Items.Select(r => r.AgentId).Distinct(StringComparer.Ordinal)], cancellationToken);
+        var costs = await CostOfRunsAsync([.. page.Items.Select(r => r.TraceId)], cancellationToken);
+        var lines = page.Items.Select(run => new RunLine(run, agents.TryGetValue(run.AgentId, out var agent) ? agent.Name : run.AgentId,
+            costs.GetValueOrDefault(run.TraceId))).ToList();
+        return new PagedResult<RunLine>(lines, page.TotalCount, page.Page, page.PageSize);
+    }
 
     /// <summary>
     /// What each run cost, priced now at the prices in force when its LLM calls were made. Runs without
@@ -78,10 +119,13 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
     public async Task<(RunRecord? Run, IReadOnlyList<SpanRecord> Spans)> GetTraceAsync(string traceId, CancellationToken cancellationToken) =>
         (await store.GetRunAsync(traceId, cancellationToken), await store.GetTraceAsync(traceId, cancellationToken));
 
-    private async Task<(UsageTotals Totals, IReadOnlyList<string> Unpriced, double? P50)> TotalsAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
+    private async Task<(UsageTotals Totals, IReadOnlyList<string> Unpriced, double? P50)> TotalsAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken) =>
+        await TotalsAsync(agentId, from, to, await prices.CostOfAsync(await store.GetModelUsageAsync(agentId, from, to, cancellationToken), cancellationToken), cancellationToken);
+
+    private async Task<(UsageTotals Totals, IReadOnlyList<string> Unpriced, double? P50)> TotalsAsync(string agentId, DateTime from, DateTime to, CostBreakdown cost,
+        CancellationToken cancellationToken)
     {
         var usage = await store.GetAgentUsageAsync(agentId, from, to, cancellationToken);
-        var cost = await prices.CostOfAsync(await store.GetModelUsageAsync(agentId, from, to, cancellationToken), cancellationToken);
         return (new UsageTotals(usage.Runs, usage.LlmCalls, usage.Errors, usage.InputTokens + usage.OutputTokens, cost.Cost, usage.P95Milliseconds),
             cost.UnpricedModels, usage.P50Milliseconds);
     }

@@ -1,3 +1,4 @@
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
 
 namespace AgentPortal.Dashboard.Components;

@@ -9,6 +9,7 @@ public static class UiText
 
     public static class Nav
     {
+        public const string Main = "Main";
         public const string Overview = "Overview";
         public const string Agents = "Agents";
         public const string Traces = "Traces";
@@ -18,6 +19,31 @@ public static class UiText
         public const string Admin = "Admin";
         public const string SignOut = "Sign out";
         public const string DarkMode = "Toggle dark mode";
+        public const string LightMode = "Switch to light mode";
+        public const string ToggleMenu = "Toggle menu";
+    }
+
+    public static class Common
+    {
+        public const string Retry = "Retry";
+        public const string Loading = "Loading…";
+        public const string Copied = "Copied {0}";
+        public const string CopyFailed = "Could not copy the {0}. Select and copy it by hand: {1}";
+        public const string Copy = "Copy {0}";
+        public const string Rows = "Rows per page";
+    }
+
+    public static class Reconnect
+    {
+        public const string Title = "Connection to AgentPortal lost";
+        public const string Reconnecting = "Reconnecting to the server…";
+        public const string Retrying = "Could not reconnect yet. Trying again in";
+        public const string Failed = "Could not reconnect. Retry, or reload the page.";
+        public const string Paused = "The server paused this session.";
+        public const string ResumeFailed = "The session could not be resumed. Reload the page.";
+        public const string Retry = "Retry";
+        public const string Resume = "Resume";
+        public const string Reload = "Reload";
     }
 
     public static class Login
@@ -128,6 +154,9 @@ public static class UiText
 
     public static class AgentPage
     {
+        public const string Title = "Agent";
+        public const string NotFoundTitle = "Agent not found";
+        public const string RunsFailed = "Could not list runs.";
         public const string NotFound = "There is no agent with this id. It may belong to a project you cannot see, or the link is wrong.";
         public const string Runs = "Runs";
         public const string RunsAndErrors = "Runs and errors per hour";
@@ -149,6 +178,12 @@ public static class UiText
         public const string TopErrors = "Top errors";
         public const string NoErrors = "No errors in this period.";
         public const string LatestTrace = "latest trace";
+        public const string RunsSeries = "Runs";
+        public const string ErrorsSeries = "Errors";
+        public const string P50Series = "p50";
+        public const string P95Series = "p95";
+        public const string CostSeries = "Cost (USD)";
+        public const string Facts = "About this agent";
     }
 
     public static class TracesPage
@@ -161,6 +196,7 @@ public static class UiText
         public const string AnyModel = "All models";
         public const string Name = "Span or agent name";
         public const string NoRuns = "No run matches these filters in this period.";
+        public const string FiltersFailed = "Could not load the agent and model choices.";
     }
 
     public static class TracePage
@@ -184,6 +220,8 @@ public static class UiText
         public const string Save = "Save price";
         public const string Required = "Give a model name and the input and output prices.";
         public const string Saved = "Saved the price of {0} from {1:yyyy-MM-dd}.";
+        public const string AsInput = "as input";
+        public const string None = "No prices yet. Add one above; LLM calls to a model without a price show as \"no price\".";
     }
 
     public static class Admin
@@ -197,7 +235,9 @@ public static class UiText
         public const string LastChecked = "Last checked";
         public const string NoUsers = "No users yet.";
         public const string LoadFailed = "Could not load this panel.";
-        public const string Retry = "Retry";
+        public const string RegistryStore = "Registry, users and keys";
+        public const string TelemetryStore = "Traces and spans";
+        public const string DataFolder = "Data folder";
     }
 
     public static class Errors

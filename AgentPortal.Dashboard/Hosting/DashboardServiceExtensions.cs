@@ -8,17 +8,16 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
-using Radzen;
+using AgentPortal.Dashboard.Model;
+using MudBlazor.Services;
 
 namespace AgentPortal.Dashboard.Hosting;
 
 public static class DashboardServiceExtensions
 {
-    public const string ThemeCookieName = "AgentPortal.Theme";
-
     public static WebApplicationBuilder AddDashboardServices(this WebApplicationBuilder builder)
     {
-        // Static web assets (top-level wwwroot, Radzen, blazor.web.js) resolve from the build output
+        // Static web assets (top-level wwwroot, MudBlazor, blazor.web.js) resolve from the build output
         // in every environment, not only Development.
         builder.WebHost.UseStaticWebAssets();
 
@@ -36,12 +35,8 @@ public static class DashboardServiceExtensions
                 options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.DataProtectionKeys), loggers));
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddRadzenComponents();
-        builder.Services.AddRadzenCookieThemeService(options =>
-        {
-            options.Name = ThemeCookieName;
-            options.Duration = TimeSpan.FromDays(365);
-        });
+        builder.Services.AddMudServices();
+        builder.Services.AddDashboardViewModels();
 
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddProblemDetails();
@@ -82,6 +77,17 @@ public static class DashboardServiceExtensions
 
         return builder;
     }
+
+    /// <summary>The pages' view models: one per component that injects it, so each page holds its own state.</summary>
+    public static IServiceCollection AddDashboardViewModels(this IServiceCollection services) => services
+        .AddTransient<OverviewViewModel>()
+        .AddTransient<AgentDetailViewModel>()
+        .AddTransient<TraceDetailViewModel>()
+        .AddTransient<TracesViewModel>()
+        .AddTransient<RunListViewModel>()
+        .AddTransient<RegistryViewModel>()
+        .AddTransient<CompareViewModel>()
+        .AddTransient<AdminViewModel>();
 
     private static bool IsMachineApi(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<MachineApiMetadata>() is not null;
 

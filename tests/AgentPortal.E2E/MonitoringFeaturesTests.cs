@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AgentPortal.Dashboard.Components;
 using AgentPortal.E2E.Infrastructure;
 using Microsoft.Playwright;
 
@@ -28,12 +29,12 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.GotoAsync($"/monitoring/agents/{agentId}");
         await session.WaitForInteractiveAsync();
 
-        var table = page.GetByRole(AriaRole.Table, new() { Name = "Top errors" });
+        var table = page.GetByRole(AriaRole.Table, new() { Name = UiText.AgentPage.TopErrors });
         var first = table.GetByRole(AriaRole.Row).Nth(1);
         await Assertions.Expect(first).ToContainTextAsync("SQL failed: no such table orders");
         await Assertions.Expect(first.GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("2");
         await Assertions.Expect(table.GetByRole(AriaRole.Row).Nth(2)).ToContainTextAsync("timeout");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Cost per hour (USD)" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = UiText.AgentPage.CostPerHour })).ToBeVisibleAsync();
         await session.ScreenshotAsync("30-agent-top-errors");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Copy agent id" }).ClickAsync();
@@ -72,11 +73,11 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await session.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByText("no llm call here")).ToBeVisibleAsync();
         // The model has no price: its run says so, and the run without LLM calls has no cost at all.
-        var runs = page.GetByRole(AriaRole.Grid).GetByRole(AriaRole.Row);
+        var runs = page.GetByRole(AriaRole.Region, new() { Name = UiText.AgentPage.Runs }).GetByRole(AriaRole.Row);
         await Assertions.Expect(runs.Filter(new() { HasText = "needs an llm" })).ToContainTextAsync("no price");
         await Assertions.Expect(runs.Filter(new() { HasText = "needs an llm" }).GetByTitle("No price for: e2e-model-x")).ToBeVisibleAsync();
         await Assertions.Expect(runs.Filter(new() { HasText = "no llm call here" })).Not.ToContainTextAsync("no price");
-        var name = page.GetByLabel("Span or agent name", new() { Exact = true });
+        var name = page.GetByLabel(UiText.TracesPage.Name, new() { Exact = true });
         await name.FillAsync("chat e2e-model");
         await name.PressAsync("Enter");
         await page.WaitForURLAsync("**name=chat*");
@@ -100,7 +101,7 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await portal.SignInAsync(session);
 
         await page.GotoAsync($"/monitoring/compare?agents={a}");
-        await Assertions.Expect(page.GetByText("Choose 2 to 5 agents")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText(UiText.ComparePage.Choose)).ToBeVisibleAsync();
 
         await page.GotoAsync($"/monitoring/compare?agents={a},{b}");
         await session.WaitForInteractiveAsync();
@@ -111,9 +112,12 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
             await Assertions.Expect(column.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value"))
                 .ToHaveTextAsync(stats.RootElement.GetProperty("runs").GetInt64().ToString("N0", CultureInfo.InvariantCulture));
         }
-        var runsChart = page.GetByRole(AriaRole.Heading, new() { Name = "Runs per hour" });
+        var runsChart = page.GetByRole(AriaRole.Heading, new() { Name = UiText.ComparePage.RunsPerHour });
         await Assertions.Expect(runsChart).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator(".rz-legend-item").Filter(new() { HasText = "e2e-compare-b" })).ToHaveCountAsync(4);
+        foreach (var chart in new[] { UiText.ComparePage.RunsPerHour, UiText.ComparePage.ErrorsPerHour, UiText.ComparePage.P95PerHour, UiText.ComparePage.CostPerHour })
+        {
+            await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = chart }).GetByText("e2e-compare-b")).ToBeVisibleAsync();
+        }
         await session.ScreenshotAsync("32-compare");
         Assert.Empty(session.ConsoleErrors);
     }
@@ -128,15 +132,15 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.GotoAsync("/registry");
         await session.WaitForInteractiveAsync();
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register agent" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.Registry.RegisterAgent }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await dialog.GetByLabel("Name", new() { Exact = true }).FillAsync("e2e-form-agent");
-        await dialog.GetByLabel("Config (JSON object, optional)").FillAsync("[1, 2]");
-        await dialog.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+        await dialog.GetByLabel(UiText.AgentForm.Name, new() { Exact = true }).FillAsync("e2e-form-agent");
+        await dialog.GetByLabel(UiText.AgentForm.Config).FillAsync("[1, 2]");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = UiText.AgentForm.Register, Exact = true }).ClickAsync();
         await Assertions.Expect(dialog.GetByText("Config must be a JSON object")).ToBeVisibleAsync();
         await session.ScreenshotAsync("33-register-form-error");
-        await dialog.GetByLabel("Config (JSON object, optional)").FillAsync("{\"database\": \"sales\"}");
-        await dialog.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+        await dialog.GetByLabel(UiText.AgentForm.Config).FillAsync("{\"database\": \"sales\"}");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = UiText.AgentForm.Register, Exact = true }).ClickAsync();
 
         await page.WaitForURLAsync("**/monitoring/agents/*");
         var id = page.Url.Split('/')[^1].Split('?')[0];
@@ -147,13 +151,13 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
             Assert.Equal("sales", agent.RootElement.GetProperty("config").GetProperty("database").GetString());
         }
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.AgentPage.Edit, Exact = true }).ClickAsync();
         dialog = page.GetByRole(AriaRole.Dialog);
-        await dialog.GetByRole(AriaRole.Switch, new() { Name = "Active" }).Locator("xpath=..").ClickAsync();
-        await dialog.GetByLabel("Config (JSON object, optional)").FillAsync("{\"database\": \"finance\"}");
+        await dialog.GetByRole(AriaRole.Switch, new() { Name = UiText.AgentForm.Active }).ClickAsync();
+        await dialog.GetByLabel(UiText.AgentForm.Config).FillAsync("{\"database\": \"finance\"}");
         await session.ScreenshotAsync("34-edit-form");
-        await dialog.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.GetByText("Agent saved")).ToBeVisibleAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = UiText.AgentForm.Save, Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText(UiText.AgentForm.Saved)).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Activate", Exact = true })).ToBeVisibleAsync();
         using (var edited = JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}")))
         {
@@ -163,9 +167,9 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
 
         await page.GotoAsync("/registry");
         await session.WaitForInteractiveAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register agent" }).ClickAsync();
-        await page.GetByRole(AriaRole.Dialog).GetByLabel("Name", new() { Exact = true }).FillAsync("e2e-form-agent");
-        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.Registry.RegisterAgent }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByLabel(UiText.AgentForm.Name, new() { Exact = true }).FillAsync("e2e-form-agent");
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = UiText.AgentForm.Register, Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Dialog).GetByText("already exists in project 'default-project'")).ToBeVisibleAsync();
         Assert.Empty(session.ConsoleErrors);
     }
@@ -189,14 +193,14 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await Assertions.Expect(page.GetByText("second")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("live-updated")).ToBeVisibleAsync();
 
-        await page.GetByTestId("live-updates").Locator(".rz-switch").ClickAsync();
-        await Assertions.Expect(page.GetByText("Paused", new() { Exact = true })).ToBeVisibleAsync();
+        await page.GetByTestId("live-updates").GetByRole(AriaRole.Switch, new() { Name = UiText.Live.Switch }).ClickAsync();
+        await Assertions.Expect(page.GetByText(UiText.Live.Paused, new() { Exact = true })).ToBeVisibleAsync();
         await RunAsync(api, agentId, "third");
         await page.WaitForTimeoutAsync(7_000);
         await Assertions.Expect(runs).ToHaveTextAsync("2");
         await session.ScreenshotAsync("35-live-paused");
 
-        await page.GetByTestId("live-updates").Locator(".rz-switch").ClickAsync();
+        await page.GetByTestId("live-updates").GetByRole(AriaRole.Switch, new() { Name = UiText.Live.Switch }).ClickAsync();
         await Assertions.Expect(runs).ToHaveTextAsync("3", new() { Timeout = 20_000 });
         Assert.Empty(session.ConsoleErrors);
     }
@@ -210,9 +214,9 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.GotoAsync("/?range=7d");
         await session.WaitForInteractiveAsync();
 
-        await page.GetByRole(AriaRole.Radio, new() { Name = "Custom", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.GetByLabel("From (UTC)")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"));
-        await Assertions.Expect(page.GetByLabel("To (UTC)")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"));
+        await page.GetByRole(AriaRole.Radio, new() { Name = UiText.Period.Custom, Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel(UiText.Period.From)).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"));
+        await Assertions.Expect(page.GetByLabel(UiText.Period.To)).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"));
         await ApplyCustomPeriodAsync(page);
         Assert.Contains("from=", page.Url);
         Assert.Contains("to=", page.Url);
@@ -234,7 +238,7 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
     {
         for (var click = 1; ; click++)
         {
-            await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = UiText.Period.Apply }).ClickAsync();
             try
             {
                 await page.WaitForURLAsync("**range=custom*", new() { Timeout = 7_000 });
@@ -257,14 +261,8 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await portal.SignInAsync(session);
         await session.WaitForInteractiveAsync();
 
-        // The menu is one tab stop; its items are chosen with the arrow keys, as in a WAI-ARIA menu.
-        await TabToAsync(page, "the menu", "el => el.getAttribute('role') === 'menu'");
-        var focusedItem = page.Locator(".rz-panel-menu .rz-state-focused");
-        for (var press = 0; press < 10 && !(await focusedItem.CountAsync() == 1 && (await focusedItem.InnerTextAsync()).Contains("Traces", StringComparison.Ordinal)); press++)
-        {
-            await page.Keyboard.PressAsync("ArrowDown");
-        }
-        await Assertions.Expect(focusedItem).ToContainTextAsync("Traces");
+        // Each menu entry is a link, reached with Tab like any other.
+        await TabToAsync(page, "the Traces menu link", $"el => el.tagName === 'A' && el.textContent.trim() === '{UiText.Nav.Traces}'");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync("**/monitoring/traces");
         await session.WaitForInteractiveAsync();

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AgentPortal.Dashboard.Components;
 using AgentPortal.E2E.Infrastructure;
 using Microsoft.Playwright;
 
@@ -19,38 +20,38 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await using var session = await BrowserSession.StartAsync(portal.BaseAddress, width: 1920, height: 1080);
         var page = session.Page;
         await portal.SignInAsync(session);
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Agent Usage" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = UiText.Overview.AgentUsage })).ToBeVisibleAsync();
 
-        var runsTile = page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value");
+        var runsTile = page.GetByRole(AriaRole.Listitem, new() { Name = UiText.Overview.Runs }).GetByTestId("tile-value");
         await Assertions.Expect(runsTile).ToHaveTextAsync(stats.RootElement.GetProperty("runs").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        var callsTile = page.GetByRole(AriaRole.Listitem, new() { Name = "LLM calls" }).GetByTestId("tile-value");
+        var callsTile = page.GetByRole(AriaRole.Listitem, new() { Name = UiText.Overview.LlmCalls }).GetByTestId("tile-value");
         await Assertions.Expect(callsTile).ToHaveTextAsync(stats.RootElement.GetProperty("llm_calls").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "e2e-sales-agent" });
         await Assertions.Expect(row).ToContainTextAsync("vanna");
         await Assertions.Expect(row).ToContainTextAsync("50 %");
-        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "gpt-4o-mini" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = UiText.Overview.ModelUsage }).GetByRole(AriaRole.Cell, new() { Name = "gpt-4o-mini" })).ToBeVisibleAsync();
         await session.ScreenshotAsync("20-overview-with-data");
 
         await row.GetByRole(AriaRole.Link, new() { Name = "e2e-sales-agent" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "e2e-sales-agent", Level = 1 })).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value"))
+        await Assertions.Expect(page.GetByRole(AriaRole.Listitem, new() { Name = UiText.Overview.Runs }).GetByTestId("tile-value"))
             .ToHaveTextAsync(stats.RootElement.GetProperty("runs").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         // The hourly charts draw their series once they know their size.
-        await Assertions.Expect(page.Locator(".rz-chart .rz-series path, .rz-chart .rz-column-series path, .rz-chart rect").First).ToBeAttachedAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = UiText.AgentPage.RunsAndErrors }).Locator("svg path").First).ToBeAttachedAsync();
         await session.ScreenshotAsync("21-agent");
         await Assertions.Expect(page.GetByText("SQL failed").First).ToBeVisibleAsync();
 
         await page.GotoAsync($"/monitoring/agents/{agentId}?status=error");
         using var errorRuns = JsonDocument.Parse(await api.GetStringAsync($"/agents/{agentId}/traces?status=error"));
         var apiRun = errorRuns.RootElement.GetProperty("items").EnumerateArray().Single(r => r.GetProperty("trace_id").GetString() == traceId);
-        var runRow = page.GetByRole(AriaRole.Grid).GetByRole(AriaRole.Row).Filter(new() { Has = page.Locator($"a[href='monitoring/traces/{traceId}']") });
-        await Assertions.Expect(runRow).ToContainTextAsync(Dashboard.Components.Display.Cost(apiRun.GetProperty("cost").GetDecimal()));
+        var runRow = page.GetByRole(AriaRole.Region, new() { Name = UiText.AgentPage.Runs }).GetByRole(AriaRole.Row).Filter(new() { Has = page.Locator($"a[href='monitoring/traces/{traceId}']") });
+        await Assertions.Expect(runRow).ToContainTextAsync(Dashboard.Model.Display.Cost(apiRun.GetProperty("cost").GetDecimal()));
         await runRow.ScrollIntoViewIfNeededAsync();
         await session.ScreenshotAsync("21b-agent-runs");
         // The runs list's link; the top errors table links the same trace as "latest trace".
-        await page.GetByRole(AriaRole.Grid).Locator($"a[href='monitoring/traces/{traceId}']").ClickAsync();
+        await page.GetByRole(AriaRole.Region, new() { Name = UiText.AgentPage.Runs }).Locator($"a[href='monitoring/traces/{traceId}']").ClickAsync();
         await page.WaitForURLAsync($"**/monitoring/traces/{traceId}");
-        await Assertions.Expect(page.GetByTestId("run-cost")).ToHaveTextAsync(Dashboard.Components.Display.Cost(apiRun.GetProperty("cost").GetDecimal()));
+        await Assertions.Expect(page.GetByTestId("run-cost")).ToHaveTextAsync(Dashboard.Model.Display.Cost(apiRun.GetProperty("cost").GetDecimal()));
         await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(3);
         await page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" }).First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "gen_ai.request.model" })).ToBeVisibleAsync();
@@ -93,17 +94,17 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await page.GotoAsync($"/monitoring/agents/{id}");
         await session.WaitForInteractiveAsync();
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Activate", Exact = true })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.AgentPage.Deactivate, Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = UiText.AgentPage.Activate, Exact = true })).ToBeVisibleAsync();
         Assert.Equal("inactive", JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}")).RootElement.GetProperty("status").GetString());
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.PostAsJsonAsync($"/agents/{id}/trace/start", new { })).StatusCode);
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Activate", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deactivate", Exact = true })).ToBeVisibleAsync();
-        // Radzen draws the switch over a hidden checkbox that carries the accessible name.
-        await Assertions.Expect(page.GetByRole(AriaRole.Switch, new() { Name = "Monitoring" })).ToBeCheckedAsync();
-        await page.GetByRole(AriaRole.Switch, new() { Name = "Monitoring" }).Locator("xpath=..").ClickAsync();
-        await Assertions.Expect(page.GetByText("Monitoring is off")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.AgentPage.Activate, Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = UiText.AgentPage.Deactivate, Exact = true })).ToBeVisibleAsync();
+        var monitoring = page.GetByRole(AriaRole.Switch, new() { Name = UiText.AgentPage.Monitoring });
+        await Assertions.Expect(monitoring).ToBeCheckedAsync();
+        await monitoring.ClickAsync();
+        await Assertions.Expect(page.GetByText(UiText.AgentPage.MonitoringOff)).ToBeVisibleAsync();
         await session.ScreenshotAsync("25-agent-toggled");
 
         using var after = JsonDocument.Parse(await api.GetStringAsync($"/agents/{id}"));
@@ -120,15 +121,15 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await portal.SignInAsync(session);
         await page.GotoAsync("/admin");
         await session.WaitForInteractiveAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "gpt-4o-mini", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "gpt-4o-mini", Exact = true })).ToBeVisibleAsync();
 
-        await page.GetByLabel("Model", new() { Exact = true }).FillAsync("e2e-house-model");
-        await page.GetByLabel("Input / 1M", new() { Exact = true }).FillAsync("1.5");
-        await page.GetByLabel("Output / 1M", new() { Exact = true }).FillAsync("4");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save price" }).ClickAsync();
+        await page.GetByLabel(UiText.Prices.Model, new() { Exact = true }).FillAsync("e2e-house-model");
+        await page.GetByLabel(UiText.Prices.Input, new() { Exact = true }).FillAsync("1.5");
+        await page.GetByLabel(UiText.Prices.Output, new() { Exact = true }).FillAsync("4");
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.Prices.Save }).ClickAsync();
 
         await Assertions.Expect(page.GetByText("Saved the price of e2e-house-model")).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "e2e-house-model", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "e2e-house-model", Exact = true })).ToBeVisibleAsync();
         await session.ScreenshotAsync("26-admin-prices");
         Assert.Empty(session.ConsoleErrors);
     }
@@ -148,11 +149,11 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
 
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "e2e-registry-flow" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "e2e-registry-vanna" })).ToHaveCountAsync(0);
-        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "flow-e2e-1" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "flow-e2e-1" })).ToBeVisibleAsync();
         await session.ScreenshotAsync("23-registry-filtered");
 
         await page.GotoAsync("/registry?search=no-such-agent-anywhere");
-        await Assertions.Expect(page.GetByText("No agent matches")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText(UiText.Registry.NoAgents)).ToBeVisibleAsync();
         Assert.Empty(session.ConsoleErrors);
     }
 

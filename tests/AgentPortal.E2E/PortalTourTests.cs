@@ -1,3 +1,7 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AgentPortal.Dashboard.Components;
+using AgentPortal.Dashboard.Model;
 using AgentPortal.E2E.Infrastructure;
 using Microsoft.Playwright;
 
@@ -7,52 +11,90 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
 {
     private static readonly (string Menu, string Path, string Heading, string Screenshot)[] s_menu =
     [
-        ("Agents", "/registry", "Agents", "03-agents"),
-        ("Traces", "/monitoring/traces", "Traces", "04-traces"),
-        ("Compare", "/monitoring/compare", "Compare agents", "04b-compare"),
-        ("Chat", "/chat", "Chat", "05-chat"),
-        ("Tools", "/tools", "Tools", "06-tools"),
-        ("Admin", "/admin", "Administration", "07-admin"),
-        ("Overview", "/", "Overview", "08-overview-again"),
+        (UiText.Nav.Agents, "/registry", UiText.Registry.Title, "03-agents"),
+        (UiText.Nav.Traces, "/monitoring/traces", UiText.TracesPage.Title, "04-traces"),
+        (UiText.Nav.Compare, "/monitoring/compare", UiText.ComparePage.Title, "04b-compare"),
+        (UiText.Nav.Chat, "/chat", UiText.Nav.Chat, "05-chat"),
+        (UiText.Nav.Tools, "/tools", UiText.Nav.Tools, "06-tools"),
+        (UiText.Nav.Admin, "/admin", UiText.Admin.Title, "07-admin"),
+        (UiText.Nav.Overview, "/", UiText.Overview.Title, "08-overview-again"),
     ];
 
-    [Fact]
-    public async Task SignIn_TourEveryPageFromTheMenu_ToggleDarkMode_WithoutConsoleErrors()
-    {
-        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
-        var page = session.Page;
+    /// <summary>The dark palette's background, as the browser reports it.</summary>
+    private const string DarkBackground = "rgb(18, 20, 28)";
 
-        await portal.SignInAsync(session, screenshot: "01-sign-in");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Level = 1 })).ToBeVisibleAsync();
-        await session.ScreenshotAsync("02-overview");
+    [Theory]
+    [InlineData(1280, false)]
+    [InlineData(1280, true)]
+    [InlineData(1920, false)]
+    [InlineData(1920, true)]
+    public async Task EveryPage_FromTheMenu_InLightAndDark_AtTwoWidths_WithoutConsoleErrors(int width, bool dark)
+    {
+        var (agentId, traceId) = await SeedAsync();
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress, width: width, height: width == 1920 ? 1080 : 800);
+        var page = session.Page;
+        var theme = dark ? "dark" : "light";
+        if (dark)
+        {
+            await session.Context.AddCookiesAsync([new Cookie { Name = PortalTheme.CookieName, Value = PortalTheme.Dark, Url = portal.BaseAddress.ToString() }]);
+        }
+
+        await portal.SignInAsync(session, screenshot: $"01-sign-in-{theme}-{width}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = UiText.Overview.Title, Level = 1 })).ToBeVisibleAsync();
+        Assert.Equal(dark, await BackgroundAsync(page) == DarkBackground);
+        await session.ScreenshotAsync($"02-overview-{theme}-{width}");
 
         // A value on window survives only client-side (enhanced or interactive) navigation.
         await page.EvaluateAsync("() => window.__sameDocument = 'yes'");
-
         foreach (var (menu, path, heading, screenshot) in s_menu)
         {
-            await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = menu, Exact = true }).ClickAsync();
+            await page.GetByRole(AriaRole.Navigation, new() { Name = UiText.Nav.Main }).GetByRole(AriaRole.Link, new() { Name = menu, Exact = true }).ClickAsync();
             await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == path);
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Level = 1 })).ToBeVisibleAsync();
-            await session.ScreenshotAsync(screenshot);
+            await session.ScreenshotAsync($"{screenshot}-{theme}-{width}");
         }
         Assert.Equal("yes", await page.EvaluateAsync<string>("() => window.__sameDocument"));
 
-        var theme = page.Locator("#radzen-theme-link");
-        Assert.DoesNotContain("dark", await theme.GetAttributeAsync("href"));
-        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark mode" }).ClickAsync();
-        await Assertions.Expect(theme).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("material-dark"));
-        await page.WaitForTimeoutAsync(300);
-        await session.ScreenshotAsync("09-overview-dark");
+        await page.GotoAsync($"/monitoring/agents/{agentId}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "e2e-tour-agent", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".mud-chart svg path").First).ToBeAttachedAsync();
+        await session.ScreenshotAsync($"09-agent-{theme}-{width}");
+        await page.GotoAsync($"/monitoring/traces/{traceId}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(2);
+        await session.ScreenshotAsync($"10-trace-{theme}-{width}");
+        await page.GotoAsync("/no-such-page");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = UiText.Errors.NotFoundTitle, Level = 1 })).ToBeVisibleAsync();
+        Assert.Equal(dark, await BackgroundAsync(page) == DarkBackground);
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Administration", Level = 1 })).ToBeVisibleAsync();
-        await session.ScreenshotAsync("10-admin-dark");
+        Assert.Empty(session.ConsoleErrors);
+    }
 
-        // The choice is kept in a cookie: a full reload comes back dark without a light flash.
-        await page.ReloadAsync();
-        Assert.Contains("material-dark", await theme.GetAttributeAsync("href"));
+    [Fact]
+    public async Task DarkModeToggle_SwitchesAtOnce_AndIsKeptAcrossAReloadWithoutALightFlash()
+    {
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+        Assert.NotEqual(DarkBackground, await BackgroundAsync(page));
 
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.Nav.DarkMode }).ClickAsync();
+        await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor === '{DarkBackground}'");
+        var cookies = await session.Context.CookiesAsync();
+        Assert.Contains(cookies, c => c.Name == PortalTheme.CookieName && c.Value == PortalTheme.Dark);
+
+        // The server reads the cookie while prerendering: the first HTML is already dark.
+        using var client = new HttpClient { BaseAddress = portal.BaseAddress };
+        client.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}")));
+        var html = await client.GetStringAsync("/");
+        Assert.Contains("--mud-palette-background: rgba(18,20,28,1)", html, StringComparison.OrdinalIgnoreCase);
+
+        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.Commit });
+        await page.WaitForSelectorAsync("body");
+        Assert.Equal(DarkBackground, await BackgroundAsync(page));
+        await session.ScreenshotAsync("11-overview-dark-after-reload");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.Nav.DarkMode }).ClickAsync();
+        await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor !== '{DarkBackground}'");
         Assert.Empty(session.ConsoleErrors);
     }
 
@@ -68,14 +110,39 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
         var checkedAt = page.GetByTestId("dependencies-checked-at");
         await Assertions.Expect(checkedAt).ToBeVisibleAsync();
         var before = await checkedAt.InnerTextAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = "registry-database" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = DashboardServerFixture.AdminEmail })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "registry-database", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = DashboardServerFixture.AdminEmail })).ToBeVisibleAsync();
 
         await page.WaitForTimeoutAsync(50);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Check again" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.Admin.CheckAgain }).ClickAsync();
 
         await Assertions.Expect(checkedAt).Not.ToHaveTextAsync(before);
-        await session.ScreenshotAsync("11-admin-1920");
+        await session.ScreenshotAsync("12-admin-1920");
         Assert.Empty(session.ConsoleErrors);
+    }
+
+    private static Task<string> BackgroundAsync(IPage page) => page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
+
+    /// <summary>An agent with one run holding one LLM call, so the agent and trace pages have something to show.</summary>
+    private async Task<(string AgentId, string TraceId)> SeedAsync()
+    {
+        using var api = portal.CreateApiClient();
+        using var agent = JsonDocument.Parse(await (await api.PostAsJsonAsync("/agents/register", new { name = "e2e-tour-agent", type = "flowise" })).Content.ReadAsStringAsync());
+        var agentId = agent.RootElement.GetProperty("id").GetString()!;
+        using var run = JsonDocument.Parse(await (await api.PostAsJsonAsync($"/agents/{agentId}/trace/start", new { input = "tour question" })).Content.ReadAsStringAsync());
+        var traceId = run.RootElement.GetProperty("trace_id").GetString()!;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var body = $$$"""
+            {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "{{{traceId}}}", "spanId": "{{{Random.Shared.NextInt64(1, long.MaxValue):x16}}}",
+             "parentSpanId": "{{{run.RootElement.GetProperty("span_id").GetString()}}}", "name": "chat gpt-4o-mini", "kind": 3,
+             "startTimeUnixNano": "{{{now}}}", "endTimeUnixNano": "{{{now + 300_000_000}}}",
+             "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+                            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 40}},
+                            {"key": "gen_ai.usage.output_tokens", "value": {"intValue": 12}}]}]}]}]}
+            """;
+        (await api.PostAsync("/v1/traces", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await api.PostAsJsonAsync($"/agents/{agentId}/trace/end", new { trace_id = traceId, status = "ok", output = "tour answer" })).EnsureSuccessStatusCode();
+        return (agentId, traceId);
     }
 }

@@ -1,11 +1,12 @@
+using AgentPortal.Dashboard.Components;
 using AgentPortal.E2E.Infrastructure;
 using Microsoft.Playwright;
 
 namespace AgentPortal.E2E;
 
 /// <summary>
-/// Guards the blazor.web.js taken from the 9.0 runtime package (DESIGN.md): when the server restarts,
-/// the reconnect dialog shows, and the page comes back on its own and is interactive again.
+/// Guards .NET 10's reconnect handling with the portal's ReconnectModal: when the server restarts, the
+/// dialog shows, and the page comes back on its own, signed in and interactive again.
 /// </summary>
 public class ReconnectTests(DashboardServerFixture portal) : IClassFixture<DashboardServerFixture>
 {
@@ -21,9 +22,11 @@ public class ReconnectTests(DashboardServerFixture portal) : IClassFixture<Dashb
         await portal.Server.StopAsync();
 
         var dialog = page.Locator("#components-reconnect-modal");
-        await Assertions.Expect(dialog).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("components-reconnect-(show|failed)"), new() { Timeout = 30_000 });
-        await Assertions.Expect(dialog.Locator("p:visible")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("Connection lost|Could not reconnect"));
-        await session.ScreenshotAsync("12-reconnecting");
+        await Assertions.Expect(dialog).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("components-reconnect-(show|retrying|failed)"), new() { Timeout = 30_000 });
+        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        await Assertions.Expect(dialog.GetByRole(AriaRole.Heading, new() { Name = UiText.Reconnect.Title })).ToBeVisibleAsync();
+        await Assertions.Expect(dialog.Locator("p:visible")).ToContainTextAsync(new System.Text.RegularExpressions.Regex($"{UiText.Reconnect.Reconnecting}|{UiText.Reconnect.Retrying}|{UiText.Reconnect.Failed}"));
+        await session.ScreenshotAsync("13-reconnecting");
 
         await page.EvaluateAsync("() => delete document.documentElement.dataset.interactive");
         await portal.Server.StartAsync();
@@ -32,11 +35,12 @@ public class ReconnectTests(DashboardServerFixture portal) : IClassFixture<Dashb
         await session.WaitForInteractiveAsync();
         await Assertions.Expect(dialog).Not.ToBeVisibleAsync();
         Assert.EndsWith("/admin", page.Url);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = UiText.Admin.Title, Level = 1 })).ToBeVisibleAsync();
         var checkedAt = page.GetByTestId("dependencies-checked-at");
         await Assertions.Expect(checkedAt).ToBeVisibleAsync();
         var before = await checkedAt.InnerTextAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Check again" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.Admin.CheckAgain }).ClickAsync();
         await Assertions.Expect(checkedAt).Not.ToHaveTextAsync(before);
-        await session.ScreenshotAsync("13-recovered");
+        await session.ScreenshotAsync("14-recovered");
     }
 }

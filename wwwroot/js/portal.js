@@ -5,6 +5,11 @@ window.agentPortal = {
     document.documentElement.dataset.interactive = "true";
   },
 
+  // Keeps the light/dark choice for a year, so the server prerenders the next page in it.
+  saveTheme: (name, value) => {
+    document.cookie = `${name}=${value}; path=/; max-age=31536000; samesite=lax`;
+  },
+
   // Copies an id for the copy buttons. The Clipboard API needs a secure context (HTTPS or
   // localhost); a portal on plain HTTP elsewhere falls back to a selected text area.
   copyText: async (text) => {
@@ -26,18 +31,3 @@ window.agentPortal = {
     }
   },
 };
-
-// blazor.web.js 9.0 only sets a class on a custom reconnect dialog when the server refuses the old
-// circuit (for example after a restart). Reload then, as its built-in dialog would, so the page
-// comes back on its own.
-(() => {
-  const dialog = document.getElementById("components-reconnect-modal");
-  if (!dialog) {
-    return;
-  }
-  new MutationObserver(() => {
-    if (dialog.classList.contains("components-reconnect-rejected")) {
-      location.reload();
-    }
-  }).observe(dialog, { attributes: true, attributeFilter: ["class"] });
-})();

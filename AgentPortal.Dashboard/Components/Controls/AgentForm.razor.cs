@@ -3,7 +3,7 @@ using AgentPortal.Core.Agents;
 using AgentPortal.Core.Identity;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Radzen;
+using MudBlazor;
 
 namespace AgentPortal.Dashboard.Components.Controls;
 
@@ -23,6 +23,13 @@ public sealed class AgentFormModel
     public bool MonitoringEnabled { get; set; } = true;
 
     public string? Config { get; set; }
+
+    public string? NameProblem => string.IsNullOrWhiteSpace(Name) ? UiText.AgentForm.NameRequired : null;
+
+    public string? ProjectProblem => string.IsNullOrWhiteSpace(ProjectId) ? UiText.AgentForm.ProjectRequired : null;
+
+    /// <summary>The first thing that keeps a new agent from being registered (or an edit from being saved); null when none does.</summary>
+    public string? Problem(bool registering) => (registering ? NameProblem ?? ProjectProblem : null) ?? ConfigProblem(Config);
 
     /// <summary>Config is optional; when given it must be one JSON object.</summary>
     public static string? ConfigProblem(string? config)
@@ -48,11 +55,13 @@ public sealed class AgentFormModel
 
 public partial class AgentForm
 {
-    private static readonly object[] s_types = [.. Enum.GetValues<AgentType>().Select(t => new { Text = t.ToWire(), Value = t })];
+    /// <summary>How every page opens this form.</summary>
+    public static DialogOptions Options { get; } = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true };
 
     private AgentFormModel _model = new();
     private string? _error;
     private bool _saving;
+    private bool _showProblems;
 
     /// <summary>The agent to edit; null to register a new one.</summary>
     [Parameter]
@@ -61,8 +70,8 @@ public partial class AgentForm
     [Inject]
     public required IAgentRegistry Registry { get; init; }
 
-    [Inject]
-    public required DialogService Dialogs { get; init; }
+    [CascadingParameter]
+    public required IMudDialogInstance Dialog { get; set; }
 
     [Inject]
     public required AuthenticationStateProvider Authentication { get; init; }
@@ -95,7 +104,8 @@ public partial class AgentForm
             _error = UiText.AgentForm.NotAllowed;
             return;
         }
-        if (AgentFormModel.ConfigProblem(_model.Config) is { } problem)
+        _showProblems = true;
+        if (_model.Problem(registering: Agent is null) is { } problem)
         {
             _error = problem;
             return;
@@ -119,7 +129,7 @@ public partial class AgentForm
                     _error = string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.AgentForm.AlreadyExists, result.Agent.Name, result.Agent.ProjectId);
                     return;
                 }
-                Dialogs.Close(result.Agent);
+                Dialog.Close(DialogResult.Ok(result.Agent));
             }
             else
             {
@@ -131,7 +141,7 @@ public partial class AgentForm
                     // An emptied config box clears it: stored as an empty object, as the API's PATCH would.
                     Config = _model.NormalizedConfig() ?? (Agent.Config is null ? null : "{}"),
                 }, CancellationToken.None);
-                Dialogs.Close(updated);
+                Dialog.Close(DialogResult.Ok(updated));
             }
         }
         catch (Exception ex)

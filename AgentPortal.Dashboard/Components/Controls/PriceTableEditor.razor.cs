@@ -1,11 +1,13 @@
 using AgentPortal.Core.Pricing;
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
 namespace AgentPortal.Dashboard.Components.Controls;
 
 public partial class PriceTableEditor
 {
     private IReadOnlyList<ModelPrice>? _prices;
+    private string? _loadError;
     private string? _model;
     private decimal? _input;
     private decimal? _output;
@@ -21,9 +23,26 @@ public partial class PriceTableEditor
     public required TimeProvider Time { get; init; }
 
     [Inject]
-    public required Radzen.NotificationService Notifications { get; init; }
+    public required ISnackbar Snackbar { get; init; }
 
-    protected override async Task OnInitializedAsync() => _prices = await Prices.ListAsync(CancellationToken.None);
+    [Inject]
+    public required ILogger<PriceTableEditor> Logger { get; init; }
+
+    protected override Task OnInitializedAsync() => LoadAsync();
+
+    private async Task LoadAsync()
+    {
+        _loadError = null;
+        try
+        {
+            _prices = await Prices.ListAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Listing model prices failed");
+            _loadError = ex.Message;
+        }
+    }
 
     private async Task SaveAsync()
     {
@@ -45,7 +64,7 @@ public partial class PriceTableEditor
                 EffectiveFrom = _from is { } from ? DateTime.SpecifyKind(from.Date, DateTimeKind.Utc) : Time.GetUtcNow().UtcDateTime,
             }, CancellationToken.None);
             _prices = await Prices.ListAsync(CancellationToken.None);
-            Notifications.Notify(Radzen.NotificationSeverity.Success, string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.Prices.Saved, price.Model, price.EffectiveFrom), duration: 5_000);
+            Snackbar.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.Prices.Saved, price.Model, price.EffectiveFrom), Severity.Success);
             (_model, _input, _output, _cached, _from) = (null, null, null, null, null);
         }
         catch (Core.Common.ValidationFailedException ex)

@@ -1,22 +1,16 @@
-using AgentPortal.Core.Agents;
 using AgentPortal.Core.Monitoring;
-using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
-using Radzen;
-using Radzen.Blazor;
+using MudBlazor;
 
 namespace AgentPortal.Dashboard.Components.Controls;
 
 public partial class RunList
 {
-    private RadzenDataGrid<RunRecord>? _grid;
-    private IEnumerable<RunRecord>? _runs;
-    private int _count;
-    private bool _loading;
-    private Dictionary<string, string> _names = [];
-    private IReadOnlyDictionary<string, CostBreakdown> _costs = new Dictionary<string, CostBreakdown>();
-    private (string?, RunStatus?, DateTime, DateTime, string?, string?, string?) _shown;
+    private static readonly int[] s_pageSizes = [25, 50, 100];
+
+    private MudDataGrid<RunLine>? _grid;
 
     /// <summary>Only this agent's runs; all agents' when null (an Agent column is shown then).</summary>
     [Parameter]
@@ -50,66 +44,28 @@ public partial class RunList
     public EventCallback<string> OnError { get; set; }
 
     [Inject]
-    public required AgentActivityService Activity { get; init; }
+    public required RunListViewModel ViewModel { get; init; }
 
-    [Inject]
-    public required IAgentRegistry Agents { get; init; }
-
-    [Inject]
-    public required ILogger<RunList> Logger { get; init; }
+    private RunFilter Filter => new(AgentId, Status, From, To, Search, Model, SpanName);
 
     protected override async Task OnParametersSetAsync()
     {
-        var wanted = (AgentId, Status, From, To, Search, Model, SpanName);
-        if (_grid is not null && wanted != _shown)
+        if (_grid is not null && ViewModel.NeedsReload(Filter))
         {
-            await _grid.Reload();
+            await _grid.ReloadServerData();
         }
     }
 
     /// <summary>Reloads the page shown (a live refresh).</summary>
-    public Task RefreshAsync() => _grid?.Reload() ?? Task.CompletedTask;
+    public Task RefreshAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
 
-    private async Task LoadAsync(LoadDataArgs args)
+    private async Task<GridData<RunLine>> LoadAsync(GridState<RunLine> state, CancellationToken cancellationToken)
     {
-        _loading = true;
-        _shown = (AgentId, Status, From, To, Search, Model, SpanName);
-        try
+        var data = await ViewModel.LoadAsync(Filter, state, cancellationToken);
+        if (ViewModel.Error is { } error)
         {
-            var pageSize = args.Top ?? 25;
-            var page = await Activity.ListRunsAsync(new ListRunsRequest
-            {
-                AgentId = AgentId,
-                From = From,
-                To = To,
-                Status = Status,
-                Text = Search,
-                Model = Model,
-                SpanName = SpanName,
-                Page = ((args.Skip ?? 0) / pageSize) + 1,
-                PageSize = pageSize,
-            }, CancellationToken.None);
-            if (AgentId is null)
-            {
-                foreach (var agentId in page.Items.Select(r => r.AgentId).Distinct().Where(id => !_names.ContainsKey(id)))
-                {
-                    _names[agentId] = (await Agents.GetAsync(agentId, CancellationToken.None))?.Name ?? agentId;
-                }
-            }
-            _costs = await Activity.CostOfRunsAsync([.. page.Items.Select(r => r.TraceId)], CancellationToken.None);
-            _runs = page.Items;
-            _count = page.TotalCount;
+            await OnError.InvokeAsync(error);
         }
-        catch (Exception ex)
-        {
-            Logger.LogError(ex, "Listing runs failed");
-            await OnError.InvokeAsync(ex.Message);
-        }
-        finally
-        {
-            _loading = false;
-        }
+        return data;
     }
-
-    private static string? Preview(string? text) => text is null ? null : text.Length <= 80 ? text : text[..80] + "…";
 }

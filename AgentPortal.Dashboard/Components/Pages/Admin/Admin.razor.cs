@@ -1,6 +1,6 @@
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
-using AgentPortal.Core.Identity;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 
@@ -8,13 +8,8 @@ namespace AgentPortal.Dashboard.Components.Pages.Admin;
 
 public partial class Admin
 {
-    private IReadOnlyList<UserSummary>? _users;
-    private string? _usersError;
-    private StorageOptions _storage = default!;
-    private TelemetryOptions _telemetry = default!;
-
     [Inject]
-    public required UserDirectory Users { get; init; }
+    public required AdminViewModel ViewModel { get; init; }
 
     [Inject]
     public required PortalPaths Paths { get; init; }
@@ -25,28 +20,5 @@ public partial class Admin
     [Inject]
     public required IOptions<TelemetryOptions> TelemetryOptions { get; init; }
 
-    [Inject]
-    public required ILogger<Admin> Logger { get; init; }
-
-    protected override async Task OnInitializedAsync()
-    {
-        _storage = StorageOptions.Value;
-        _telemetry = TelemetryOptions.Value;
-        await LoadUsersAsync();
-    }
-
-    private async Task LoadUsersAsync()
-    {
-        _usersError = null;
-        _users = null;
-        try
-        {
-            _users = await Users.ListAsync(CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            Logger.LogError(ex, "Listing users failed");
-            _usersError = ex.Message;
-        }
-    }
+    protected override Task OnInitializedAsync() => ViewModel.LoadUsersAsync();
 }

@@ -1,26 +1,20 @@
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Identity;
 using AgentPortal.Dashboard.Components.Controls;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Radzen;
-using Radzen.Blazor;
+using MudBlazor;
 
 namespace AgentPortal.Dashboard.Components.Pages.Agents;
 
 public partial class Registry
 {
-    private static readonly string[] s_types = ["", .. Enum.GetValues<AgentType>().Select(t => t.ToWire())];
-    private static readonly string[] s_statuses = ["", .. Enum.GetValues<AgentStatus>().Select(s => s.ToWire())];
+    private static readonly string EditorRoles = $"{PortalRoles.Admin},{PortalRoles.Operator}";
 
-    private IEnumerable<Agent>? _agents;
-    private int _count;
-    private bool _loading;
-    private string? _error;
-    private RadzenDataGrid<Agent>? _grid;
+    private MudDataGrid<Agent>? _grid;
     private bool _canEdit;
-
-    private static string EditorRoles => $"{PortalRoles.Admin},{PortalRoles.Operator}";
+    private AgentFilter? _shown;
 
     [SupplyParameterFromQuery(Name = "search")]
     public string? Search { get; set; }
@@ -32,22 +26,21 @@ public partial class Registry
     public string? Status { get; set; }
 
     [Inject]
-    public required IAgentRegistry Agents { get; init; }
+    public required RegistryViewModel ViewModel { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
-    public required ILogger<Registry> Logger { get; init; }
+    public required IDialogService Dialogs { get; init; }
 
     [Inject]
-    public required DialogService Dialogs { get; init; }
-
-    [Inject]
-    public required NotificationService Notifications { get; init; }
+    public required ISnackbar Snackbar { get; init; }
 
     [CascadingParameter]
     public required Task<AuthenticationState> AuthenticationState { get; set; }
+
+    private AgentFilter Filter => new(Search, Type, Status);
 
     protected override async Task OnInitializedAsync()
     {
@@ -57,56 +50,35 @@ public partial class Registry
 
     protected override async Task OnParametersSetAsync()
     {
-        if (_grid is not null)
+        if (_grid is not null && _shown is not null && _shown != Filter)
         {
-            await _grid.Reload();
+            await _grid.ReloadServerData();
         }
+    }
+
+    private Task<GridData<Agent>> LoadAsync(GridState<Agent> state, CancellationToken cancellationToken)
+    {
+        _shown = Filter;
+        return ViewModel.LoadAsync(_shown, state, cancellationToken);
     }
 
     private async Task RegisterAsync()
     {
-        if (await Dialogs.OpenAsync<AgentForm>(UiText.AgentForm.RegisterTitle, new Dictionary<string, object?>(), new DialogOptions { Width = "34rem" }) is Agent agent)
+        var dialog = await Dialogs.ShowAsync<AgentForm>(UiText.AgentForm.RegisterTitle, new DialogParameters<AgentForm>(), AgentForm.Options);
+        if (await dialog.Result is { Canceled: false, Data: Agent agent })
         {
-            Notifications.Notify(NotificationSeverity.Success, UiText.AgentForm.Registered, agent.Name, duration: 4_000);
+            Snackbar.Add($"{UiText.AgentForm.Registered}: {agent.Name}", Severity.Success);
             Navigation.NavigateTo($"monitoring/agents/{agent.Id}");
         }
     }
 
     private async Task EditAsync(Agent agent)
     {
-        if (await Dialogs.OpenAsync<AgentForm>(UiText.AgentForm.EditTitle, new Dictionary<string, object?> { ["Agent"] = agent }, new DialogOptions { Width = "34rem" }) is Agent)
+        var dialog = await Dialogs.ShowAsync<AgentForm>(UiText.AgentForm.EditTitle, new DialogParameters<AgentForm> { { f => f.Agent, agent } }, AgentForm.Options);
+        if (await dialog.Result is { Canceled: false })
         {
-            Notifications.Notify(NotificationSeverity.Success, UiText.AgentForm.Saved, agent.Name, duration: 4_000);
-            await (_grid?.Reload() ?? Task.CompletedTask);
-        }
-    }
-
-    private async Task LoadAsync(LoadDataArgs args)
-    {
-        _loading = true;
-        _error = null;
-        try
-        {
-            var pageSize = args.Top ?? 50;
-            var page = await Agents.ListAsync(new ListAgentsRequest
-            {
-                Search = Search,
-                Type = AgentEnums.TryParseType(Type, out var type) ? type : null,
-                Status = AgentEnums.TryParseStatus(Status, out var status) ? status : null,
-                Page = ((args.Skip ?? 0) / pageSize) + 1,
-                PageSize = pageSize,
-            }, CancellationToken.None);
-            _agents = page.Items;
-            _count = page.TotalCount;
-        }
-        catch (Exception ex)
-        {
-            Logger.LogError(ex, "Listing agents failed");
-            _error = ex.Message;
-        }
-        finally
-        {
-            _loading = false;
+            Snackbar.Add($"{UiText.AgentForm.Saved}: {agent.Name}", Severity.Success);
+            await (_grid?.ReloadServerData() ?? Task.CompletedTask);
         }
     }
 }

@@ -1,6 +1,7 @@
 using AgentPortal.Core.Monitoring;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
-using Radzen;
+using MudBlazor;
 
 namespace AgentPortal.Dashboard.Components.Pages.Overview;
 
@@ -15,45 +16,25 @@ public partial class Overview : PeriodPage
           -d "{\"trace_id\": \"$TRACE\", \"status\": \"ok\"}"
         """;
 
-    private UsageOverview? _overview;
-    private string? _error;
-    private Period _period = Period.Resolve(null, null, null, DateTime.UtcNow);
+    private Period _period = default!;
 
     [Inject]
-    public required UsageOverviewService Usage { get; init; }
+    public required OverviewViewModel ViewModel { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
-    [Inject]
-    public required ILogger<Overview> Logger { get; init; }
-
-    protected override Task OnParametersSetAsync() => LoadAsync();
-
-    private Task LoadAsync() => LoadAsync(quiet: false);
+    protected override Task OnParametersSetAsync() => LoadAsync(quiet: false);
 
     /// <summary>A live refresh keeps the figures on screen while the new ones load.</summary>
     private Task RefreshAsync() => LoadAsync(quiet: true);
 
-    private async Task LoadAsync(bool quiet)
+    private Task LoadAsync(bool quiet)
     {
-        _error = null;
-        if (!quiet)
-        {
-            _overview = null;
-        }
-        try
-        {
-            _period = RequestedPeriod();
-            _overview = await Usage.GetAsync(_period.From, _period.To, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            Logger.LogError(ex, "Loading the usage overview failed");
-            _error = ex.Message;
-        }
+        _period = RequestedPeriod();
+        return ViewModel.LoadAsync(_period, quiet);
     }
 
-    private void OpenAgent(DataGridRowMouseEventArgs<AgentUsageLine> row) =>
-        Navigation.NavigateTo($"monitoring/agents/{row.Data!.AgentId}?{_period.QueryString}");
+    private void OpenAgent(DataGridRowClickEventArgs<AgentUsageLine> row) =>
+        Navigation.NavigateTo($"monitoring/agents/{row.Item.AgentId}?{_period.QueryString}");
 }

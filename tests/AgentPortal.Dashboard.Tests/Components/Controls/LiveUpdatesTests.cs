@@ -1,4 +1,5 @@
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Components;
 using AgentPortal.Dashboard.Components.Controls;
 using AgentPortal.Dashboard.Tests.Infrastructure;
 using Bunit;
@@ -21,53 +22,59 @@ public class LiveUpdatesTests : PortalComponentTest
     [Fact]
     public void Commit_RefreshesThePage_AndSaysWhen()
     {
-        var live = Render(TimeSpan.Zero);
+        var live = Render(TimeSpan.FromSeconds(5));
 
         _changes.NotifyCommitted();
 
         live.WaitForAssertion(() => Assert.Equal(1, Volatile.Read(ref _refreshes)), s_waitTimeout);
-        live.WaitForAssertion(() => Assert.Contains("updated", live.Find("[data-testid=live-updated]").TextContent), s_waitTimeout);
+        live.WaitForAssertion(() => Assert.Contains($"{UiText.Live.Updated} 12:00:00 UTC", live.Find("[data-testid=live-updated]").TextContent), s_waitTimeout);
     }
 
     [Fact]
     public void BurstOfCommits_RefreshesOnceNowAndOnceAfterTheInterval_NotOncePerCommit()
     {
-        var live = Render(TimeSpan.FromMilliseconds(400));
+        var live = Render(TimeSpan.FromSeconds(5));
 
         for (var i = 0; i < 50; i++)
         {
             _changes.NotifyCommitted();
         }
+        live.WaitForAssertion(() => Assert.Equal(1, Volatile.Read(ref _refreshes)), s_waitTimeout);
 
+        Clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(1, Volatile.Read(ref _refreshes));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         live.WaitForAssertion(() => Assert.Equal(2, Volatile.Read(ref _refreshes)), s_waitTimeout);
-        Thread.Sleep(800);
+
+        Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(2, Volatile.Read(ref _refreshes));
     }
 
     [Fact]
     public void Paused_HoldsRefreshes_UntilResumed()
     {
-        var live = Render(TimeSpan.Zero);
-        live.Find(".rz-switch").Click();
-        Assert.Contains("Paused", live.Markup);
+        var live = Render(TimeSpan.FromSeconds(5));
+        live.Find("input[type=checkbox]").Change(false);
+        live.WaitForAssertion(() => Assert.Contains(UiText.Live.Paused, live.Markup), s_waitTimeout);
 
         _changes.NotifyCommitted();
-        live.WaitForAssertion(() => Assert.Contains("new data waiting", live.Markup), s_waitTimeout);
+        live.WaitForAssertion(() => Assert.Contains(UiText.Live.NewData, live.Markup), s_waitTimeout);
+        Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(0, Volatile.Read(ref _refreshes));
 
-        live.Find(".rz-switch").Click();
+        live.Find("input[type=checkbox]").Change(true);
         live.WaitForAssertion(() => Assert.Equal(1, Volatile.Read(ref _refreshes)), s_waitTimeout);
-        Assert.Contains("Live", live.Markup);
+        Assert.Contains(UiText.Live.On, live.Markup);
     }
 
     [Fact]
     public void Disposed_StopsListening()
     {
-        var live = Render(TimeSpan.Zero);
+        var live = Render(TimeSpan.FromSeconds(5));
         live.Instance.Dispose();
 
         _changes.NotifyCommitted();
-        Thread.Sleep(200);
+        Clock.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, Volatile.Read(ref _refreshes));
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AgentPortal.Dashboard.Components;
+namespace AgentPortal.Dashboard.Model;
 
 /// <summary>How numbers read on every page: counts with separators, costs that say when there is no price.</summary>
 public static class Display
@@ -42,20 +42,40 @@ public static class Display
         _ => (milliseconds.Value / 60_000).ToString("0.0", s_culture) + " min",
     };
 
-    /// <summary>The badge colour of a run status, the same on every page.</summary>
-    public static Radzen.BadgeStyle RunBadge(Core.Telemetry.RunStatus status) => status switch
+    /// <summary>An LLM call's tokens: "120 in / 30 out", with the cached part of the input when there is one.</summary>
+    public static string Tokens(Core.Telemetry.SpanRecord span) =>
+        $"{Count(span.InputTokens ?? 0)} in / {Count(span.OutputTokens ?? 0)} out"
+        + (span.CachedInputTokens is > 0 ? $" ({Count(span.CachedInputTokens.Value)} cached)" : "");
+
+    /// <summary>A span's cost at the price table's price, with the cost its source reported beside it.</summary>
+    public static string SpanCost(decimal? cost, double? reported) =>
+        Cost(cost) + (reported is { } value ? $" (source reported ${value.ToString("0.######", s_culture)})" : "");
+
+    /// <summary>The chip colour of a run status, the same on every page.</summary>
+    public static MudBlazor.Color RunColor(Core.Telemetry.RunStatus status) => status switch
     {
-        Core.Telemetry.RunStatus.Ok => Radzen.BadgeStyle.Success,
-        Core.Telemetry.RunStatus.Error => Radzen.BadgeStyle.Danger,
-        _ => Radzen.BadgeStyle.Info,
+        Core.Telemetry.RunStatus.Ok => MudBlazor.Color.Success,
+        Core.Telemetry.RunStatus.Error => MudBlazor.Color.Error,
+        _ => MudBlazor.Color.Info,
     };
 
-    /// <summary>A chart's hour axis label: the hour alone for a day or less, with the date for longer periods.</summary>
-    public static string Hour(object value, TimeSpan period) => value is DateTime hour
-        ? hour.ToString(period > TimeSpan.FromDays(1) ? "MM-dd HH:00" : "HH:00", s_culture)
-        : value.ToString() ?? "";
+    /// <summary>The chip colour of an agent status.</summary>
+    public static MudBlazor.Color AgentColor(Core.Agents.AgentStatus status) =>
+        status == Core.Agents.AgentStatus.Active ? MudBlazor.Color.Success : MudBlazor.Color.Default;
+
+    /// <summary>A long text cut for a table cell; the whole text goes in its tooltip.</summary>
+    public static string? Preview(string? text, int length = 80) => text is null ? null : text.Length <= length ? text : text[..length] + "…";
+
+    /// <summary>A run's cost in a list: a dash for a run without LLM calls, "no price" when its models have none.</summary>
+    public static string RunCost(long llmCalls, decimal? cost) => llmCalls == 0 ? "—" : Cost(cost);
 
     public static string When(DateTime? utc) => utc is { } time ? time.ToString("yyyy-MM-dd HH:mm 'UTC'", s_culture) : "never";
+
+    /// <summary>"better", "worse" or "" for a change as <see cref="Change"/> writes it; for some figures a rise is bad news.</summary>
+    public static string ChangeTone(string change, bool higherIsWorse) =>
+        change.StartsWith('+') ? (higherIsWorse ? "worse" : "better")
+        : change.StartsWith('−') ? (higherIsWorse ? "better" : "worse")
+        : "";
 
     /// <summary>"+12 %", "−5 %", "new" or "same", comparing a period with the one before.</summary>
     public static string Change(double current, double previous)

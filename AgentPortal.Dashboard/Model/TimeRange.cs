@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AgentPortal.Dashboard.Components;
+namespace AgentPortal.Dashboard.Model;
 
 /// <summary>The periods the monitoring pages offer; the key is what the URL carries (?range=24h).</summary>
 public sealed record TimeRange(string Key, string Label, TimeSpan Length)

@@ -1,7 +1,7 @@
 using AgentPortal.Core.Telemetry;
-using AgentPortal.Dashboard.Components.Pages.Monitoring;
+using AgentPortal.Dashboard.Model;
 
-namespace AgentPortal.Dashboard.Tests.Components.Pages;
+namespace AgentPortal.Dashboard.Tests.Model;
 
 public class TraceTreeTests
 {

@@ -1,6 +1,6 @@
 using AgentPortal.Core.Telemetry;
 
-namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
+namespace AgentPortal.Dashboard.Model;
 
 /// <summary>A span placed in its trace: depth in the tree and where its bar starts and ends, as fractions of the trace.</summary>
 public sealed record TraceRow(SpanRecord Span, int Depth, double Offset, double Width);

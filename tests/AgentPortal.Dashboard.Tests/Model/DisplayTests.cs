@@ -1,6 +1,6 @@
-using AgentPortal.Dashboard.Components;
+using AgentPortal.Dashboard.Model;
 
-namespace AgentPortal.Dashboard.Tests.Components;
+namespace AgentPortal.Dashboard.Tests.Model;
 
 public class DisplayTests
 {

@@ -1,20 +1,15 @@
-using AgentPortal.Core.Agents;
-using AgentPortal.Core.Monitoring;
 using AgentPortal.Core.Telemetry;
 using AgentPortal.Dashboard.Components.Controls;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
-namespace AgentPortal.Dashboard.Components.Pages.Traces;
+namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
 
 public partial class Traces : PeriodPage
 {
-    private static readonly string[] s_statuses = ["", "ok", "error", "running"];
-
-    private Period _period = Period.Resolve(null, null, null, DateTime.UtcNow);
-    private IReadOnlyList<Agent> _agents = [];
-    private IReadOnlyList<string> _models = [];
+    private Period _period = default!;
     private RunList? _runList;
-    private string? _error;
 
     [SupplyParameterFromQuery(Name = "model")]
     public string? ModelFilter { get; set; }
@@ -32,34 +27,27 @@ public partial class Traces : PeriodPage
     public string? Search { get; set; }
 
     [Inject]
-    public required IAgentRegistry Registry { get; init; }
+    public required TracesViewModel ViewModel { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
-    public required AgentActivityService Activity { get; init; }
+    public required ISnackbar Snackbar { get; init; }
 
     private RunStatus? Status => RunStatuses.ParseOrNull(StatusFilter);
+
+    private TraceFilterChoices Choices => ViewModel.Choices.Value ?? new TraceFilterChoices([], []);
 
     protected override async Task OnParametersSetAsync()
     {
         _period = RequestedPeriod();
-        try
-        {
-            if (_agents.Count == 0)
-            {
-                _agents = (await Registry.ListAsync(new ListAgentsRequest { PageSize = 500 }, CancellationToken.None)).Items;
-            }
-            var models = await Activity.ListModelsAsync(_period.From, _period.To, CancellationToken.None);
-            // A model from a shared link stays choosable even when this period has no calls to it.
-            _models = ["", .. string.IsNullOrEmpty(ModelFilter) || models.Contains(ModelFilter) ? models : models.Append(ModelFilter)];
-        }
-        catch (Exception ex)
-        {
-            _error = ex.Message;
-        }
+        await ViewModel.LoadAsync(_period, ModelFilter);
     }
+
+    private string AgentName(string id) => id == "" ? UiText.TracesPage.AnyAgent : Choices.Agents.FirstOrDefault(a => a.Id == id)?.Name ?? id;
+
+    private void ShowRunListError(string message) => Snackbar.Add($"{UiText.AgentPage.RunsFailed} {message}", Severity.Error);
 
     /// <summary>A preset's new end reaches the run list as a parameter, which reloads it; a custom period is reloaded here.</summary>
     private async Task RefreshAsync()
