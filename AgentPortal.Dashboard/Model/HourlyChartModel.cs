@@ -20,7 +20,7 @@ public static class HourlyChartModel
 
     /// <summary>
     /// The chart's data and options. MudBlazor's value axis steps in whole units (an int), so a series whose
-    /// values are all below 10 (a cost per hour of $0.0004) is drawn scaled up by 1,000 per step and its
+    /// values are all below 1 (a cost per hour of $0.0004) is drawn scaled up by 1,000 per step and its
     /// axis labels and tooltips are divided back: in a .NET number format each comma just left of the
     /// decimal point divides by 1,000.
     /// </summary>
@@ -60,12 +60,12 @@ public static class HourlyChartModel
         return (series, options);
     }
 
-    /// <summary>The factor (a power of 1,000) that lifts the largest value to 10 or more, and its number of thousands.</summary>
+    /// <summary>The factor (a power of 1,000) that lifts the largest value to 1 or more, and its number of thousands.</summary>
     public static (double Factor, int Commas) Scale(IReadOnlyList<ChartLine> lines)
     {
         var max = lines.SelectMany(l => l.Values).DefaultIfEmpty(0).Max();
         var commas = 0;
-        while (max > 0 && max * Math.Pow(1000, commas) < 10 && commas < 4)
+        while (max > 0 && max * Math.Pow(1000, commas) < 1 && commas < 4)
         {
             commas++;
         }

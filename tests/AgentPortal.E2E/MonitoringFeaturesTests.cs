@@ -29,7 +29,7 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.GotoAsync($"/monitoring/agents/{agentId}");
         await session.WaitForInteractiveAsync();
 
-        var table = page.GetByRole(AriaRole.Table, new() { Name = UiText.AgentPage.TopErrors });
+        var table = page.GetByRole(AriaRole.Region, new() { Name = UiText.AgentPage.TopErrors });
         var first = table.GetByRole(AriaRole.Row).Nth(1);
         await Assertions.Expect(first).ToContainTextAsync("SQL failed: no such table orders");
         await Assertions.Expect(first.GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("2");

@@ -29,7 +29,7 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "e2e-sales-agent" });
         await Assertions.Expect(row).ToContainTextAsync("vanna");
         await Assertions.Expect(row).ToContainTextAsync("50 %");
-        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = UiText.Overview.ModelUsage }).GetByRole(AriaRole.Cell, new() { Name = "gpt-4o-mini" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = UiText.Overview.ModelUsage }).GetByRole(AriaRole.Cell, new() { Name = "gpt-4o-mini" })).ToBeVisibleAsync();
         await session.ScreenshotAsync("20-overview-with-data");
 
         await row.GetByRole(AriaRole.Link, new() { Name = "e2e-sales-agent" }).ClickAsync();

@@ -62,8 +62,6 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
         await page.GotoAsync($"/monitoring/traces/{traceId}");
         await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(2);
         await session.ScreenshotAsync($"10-trace-{theme}-{width}");
-        await page.GotoAsync("/no-such-page");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = UiText.Errors.NotFoundTitle, Level = 1 })).ToBeVisibleAsync();
         Assert.Equal(dark, await BackgroundAsync(page) == DarkBackground);
 
         Assert.Empty(session.ConsoleErrors);

@@ -25,7 +25,7 @@ public class ReconnectTests(DashboardServerFixture portal) : IClassFixture<Dashb
         await Assertions.Expect(dialog).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("components-reconnect-(show|retrying|failed)"), new() { Timeout = 30_000 });
         await Assertions.Expect(dialog).ToBeVisibleAsync();
         await Assertions.Expect(dialog.GetByRole(AriaRole.Heading, new() { Name = UiText.Reconnect.Title })).ToBeVisibleAsync();
-        await Assertions.Expect(dialog.Locator("p:visible")).ToContainTextAsync(new System.Text.RegularExpressions.Regex($"{UiText.Reconnect.Reconnecting}|{UiText.Reconnect.Retrying}|{UiText.Reconnect.Failed}"));
+        await Assertions.Expect(dialog.Locator("p:visible").First).ToContainTextAsync(new System.Text.RegularExpressions.Regex($"{UiText.Reconnect.Reconnecting}|{UiText.Reconnect.Retrying}|{UiText.Reconnect.Failed}"));
         await session.ScreenshotAsync("13-reconnecting");
 
         await page.EvaluateAsync("() => delete document.documentElement.dataset.interactive");

@@ -104,10 +104,10 @@ public partial class AgentForm
             _error = UiText.AgentForm.NotAllowed;
             return;
         }
+        // Problems show beside their fields.
         _showProblems = true;
-        if (_model.Problem(registering: Agent is null) is { } problem)
+        if (_model.Problem(registering: Agent is null) is not null)
         {
-            _error = problem;
             return;
         }
         _saving = true;

@@ -1,0 +1,35 @@
+using AgentPortal.Dashboard.Components;
+using AgentPortal.Dashboard.Components.Pages.Admin;
+using AgentPortal.Dashboard.Tests.Infrastructure;
+using Bunit;
+
+namespace AgentPortal.Dashboard.Tests.Components.Pages;
+
+public class AdminPageTests : PortalPageTest
+{
+    [Fact]
+    public void ShowsDependenciesPricesStorageAndUsers()
+    {
+        var page = Render<Admin>();
+
+        page.WaitForAssertion(() => Assert.Contains("gpt-4o-mini", page.Find($"[role=region][aria-label='{UiText.Prices.Title}']").TextContent), s_waitTimeout);
+        Assert.Contains(UiText.Admin.NoUsers, page.Markup);
+        Assert.Contains("Sqlite", page.Markup);
+        page.WaitForAssertion(() => Assert.Contains("telemetry-sqlite", page.Find($"[role=region][aria-label='{UiText.Admin.Dependencies}']").TextContent), s_waitTimeout);
+    }
+
+    [Fact]
+    public void TelemetryStoreDown_TheDependencyPanelSaysDown()
+    {
+        Store.FailWith("connection refused");
+
+        var page = Render<Admin>();
+
+        page.WaitForAssertion(() =>
+        {
+            var row = page.FindAll("tr").Single(r => r.TextContent.Contains("telemetry"));
+            Assert.Contains("down", row.TextContent);
+            Assert.Contains("connection refused", row.TextContent);
+        }, s_waitTimeout);
+    }
+}

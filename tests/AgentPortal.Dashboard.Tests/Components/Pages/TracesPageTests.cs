@@ -1,0 +1,45 @@
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Components;
+using AgentPortal.Dashboard.Components.Pages.Monitoring;
+using AgentPortal.Dashboard.Tests.Infrastructure;
+using Bunit;
+
+namespace AgentPortal.Dashboard.Tests.Components.Pages;
+
+public class TracesPageTests : PortalPageTest
+{
+    [Fact]
+    public void NoRuns_SaysNothingMatches()
+    {
+        var page = Render<Traces>();
+
+        page.WaitForAssertion(() => Assert.Contains(UiText.TracesPage.NoRuns, page.Markup), s_waitTimeout);
+    }
+
+    [Fact]
+    public async Task Runs_OfEveryAgent_WithTheirAgentAndCost_AndTheStatusFilterApplies()
+    {
+        var sales = await RegisterAsync("traces-sales");
+        var flow = await RegisterAsync("traces-flow");
+        await RunAsync(sales, TimeSpan.FromHours(1), RunStatus.Ok, model: "gpt-4o-mini", input: "orders this week");
+        await RunAsync(flow, TimeSpan.FromHours(1), RunStatus.Error, error: "flow crashed");
+
+        Navigate("/monitoring/traces?status=error");
+        var page = Render<Traces>();
+
+        page.WaitForAssertion(() => Assert.Contains("flow crashed", page.Markup), s_waitTimeout);
+        Assert.Contains("traces-flow", page.Find($"[role=region][aria-label='{UiText.AgentPage.Runs}']").TextContent);
+        Assert.DoesNotContain("orders this week", page.Markup);
+    }
+
+    [Fact]
+    public void StoreFails_SaysTheFiltersCouldNotLoad()
+    {
+        Store.FailWith("store unreachable");
+
+        var page = Render<Traces>();
+
+        page.WaitForAssertion(() => Assert.Contains(UiText.TracesPage.FiltersFailed, page.Markup), s_waitTimeout);
+        Assert.Contains("store unreachable", page.Markup);
+    }
+}
