@@ -66,7 +66,7 @@ public static class CoreServiceCollectionExtensions
                 ? new SqliteTelemetryStore(provider.GetRequiredService<PortalPaths>().TelemetryDatabase)
                 : telemetry.ClickHouse.IsCollectorMode
                     ? new CollectorTracesStore(telemetry.ClickHouse)
-                    : new ClickHouseTelemetryStore(telemetry.ClickHouse);
+                    : new ClickHouseTelemetryStore(telemetry.ClickHouse, provider.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<TelemetryChanges>();
         services.AddSingleton<TelemetryWriter>();

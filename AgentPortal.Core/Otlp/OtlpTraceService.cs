@@ -241,7 +241,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             ResourceAttributesJson = resourceJson,
             Events = span.Events.Count == 0 ? [] : [.. span.Events.Select(e => new SpanEvent(e.Name, (long)Math.Min(e.TimeUnixNano, long.MaxValue), ToPairs(e.Attributes)))],
         };
-        // Agent linkage, first match wins (DESIGN.md).
+        // Agent linkage, first match wins (docs/ARCHITECTURE.md, "What a span means").
         var hints = new LinkHints(
             Get(GenAiAttributes.AgentId[0]) ?? Get(GenAiAttributes.AgentId[1]) ?? RequesterMetadata.Find(requester, "agent_id"),
             Get("gen_ai.agent.name") ?? Get("metadata.agent_name") ?? RequesterMetadata.Find(requester, "agent_name"),

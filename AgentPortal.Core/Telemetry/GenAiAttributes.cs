@@ -16,6 +16,6 @@ public static class GenAiAttributes
     public static readonly string[] OutputTokens = ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"];
     public static readonly string[] CachedInputTokens = ["gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.prompt_tokens_details.cached_tokens"];
 
-    /// <summary>The agent a span names, in DESIGN.md's linkage order (before LiteLLM's requester_metadata).</summary>
+    /// <summary>The agent a span names, in the linkage order of docs/ARCHITECTURE.md (before LiteLLM's requester_metadata).</summary>
     public static readonly string[] AgentId = ["gen_ai.agent.id", "metadata.agent_id"];
 }

@@ -4,11 +4,11 @@ using AgentPortal.Core.Data;
 using AgentPortal.Core.Identity;
 using AgentPortal.Dashboard.Api;
 using AgentPortal.Dashboard.Components;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
-using AgentPortal.Dashboard.Model;
 using MudBlazor.Services;
 
 namespace AgentPortal.Dashboard.Hosting;

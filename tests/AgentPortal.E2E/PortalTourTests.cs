@@ -56,10 +56,12 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
         Assert.Equal("yes", await page.EvaluateAsync<string>("() => window.__sameDocument"));
 
         await page.GotoAsync($"/monitoring/agents/{agentId}");
+        await session.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "e2e-tour-agent", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".mud-chart svg path").First).ToBeAttachedAsync();
         await session.ScreenshotAsync($"09-agent-{theme}-{width}");
         await page.GotoAsync($"/monitoring/traces/{traceId}");
+        await session.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(2);
         await session.ScreenshotAsync($"10-trace-{theme}-{width}");
         Assert.Equal(dark, await BackgroundAsync(page) == DarkBackground);

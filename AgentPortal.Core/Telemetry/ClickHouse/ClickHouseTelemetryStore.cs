@@ -25,9 +25,14 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
 {
     private readonly ClickHouseClient _client;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private long _version = DateTime.UtcNow.Ticks;
+    // Row versions for the replacing tables: seeded from the clock so they keep rising across restarts.
+    private long _version;
 
-    public ClickHouseTelemetryStore(ClickHouseOptions options) => _client = new ClickHouseClient(options);
+    public ClickHouseTelemetryStore(ClickHouseOptions options, TimeProvider? time = null)
+    {
+        _client = new ClickHouseClient(options);
+        _version = (time ?? TimeProvider.System).GetUtcNow().UtcTicks;
+    }
 
     public string Name => "telemetry-clickhouse";
 

@@ -10,7 +10,7 @@ namespace AgentPortal.Dashboard.Components.Pages.Agents;
 
 public partial class Registry
 {
-    private static readonly string EditorRoles = $"{PortalRoles.Admin},{PortalRoles.Operator}";
+    private const string EditorRoles = $"{PortalRoles.Admin},{PortalRoles.Operator}";
 
     private MudDataGrid<Agent>? _grid;
     private bool _canEdit;

@@ -9,7 +9,7 @@ namespace AgentPortal.Dashboard.Components.Pages.Monitoring;
 
 public partial class AgentDetail : PeriodPage
 {
-    private static readonly string EditorRoles = $"{PortalRoles.Admin},{PortalRoles.Operator}";
+    private const string EditorRoles = $"{PortalRoles.Admin},{PortalRoles.Operator}";
 
     private RunList? _runList;
 
