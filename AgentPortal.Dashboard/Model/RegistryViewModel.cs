@@ -19,23 +19,14 @@ public sealed class RegistryViewModel(IAgentRegistry agents, ILogger<RegistryVie
 
     public async Task<GridData<Agent>> LoadAsync(AgentFilter filter, GridState<Agent> state, CancellationToken cancellationToken)
     {
-        Error = null;
-        try
+        (var page, Error) = await Paging.LoadAsync(() => agents.ListAsync(new ListAgentsRequest
         {
-            return Paging.ToGrid(await agents.ListAsync(new ListAgentsRequest
-            {
-                Search = string.IsNullOrWhiteSpace(filter.Search) ? null : filter.Search.Trim(),
-                Type = AgentEnums.TryParseType(filter.Type, out var type) ? type : null,
-                Status = AgentEnums.TryParseStatus(filter.Status, out var status) ? status : null,
-                Page = Paging.StorePage(state),
-                PageSize = state.PageSize,
-            }, cancellationToken));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogError(ex, "Listing agents failed");
-            Error = ex.Message;
-            return Paging.Empty<Agent>();
-        }
+            Search = string.IsNullOrWhiteSpace(filter.Search) ? null : filter.Search.Trim(),
+            Type = AgentEnums.TryParseType(filter.Type, out var type) ? type : null,
+            Status = AgentEnums.TryParseStatus(filter.Status, out var status) ? status : null,
+            Page = Paging.StorePage(state),
+            PageSize = state.PageSize,
+        }, cancellationToken), logger, "agents");
+        return page;
     }
 }

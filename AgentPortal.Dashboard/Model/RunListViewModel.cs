@@ -22,27 +22,18 @@ public sealed class RunListViewModel(AgentActivityService activity, ILogger<RunL
     public async Task<GridData<RunLine>> LoadAsync(RunFilter filter, GridState<RunLine> state, CancellationToken cancellationToken)
     {
         _shown = filter;
-        Error = null;
-        try
+        (var page, Error) = await Paging.LoadAsync(() => activity.ListRunLinesAsync(new ListRunsRequest
         {
-            return Paging.ToGrid(await activity.ListRunLinesAsync(new ListRunsRequest
-            {
-                AgentId = filter.AgentId,
-                From = filter.From,
-                To = filter.To,
-                Status = filter.Status,
-                Text = filter.Text,
-                Model = filter.Model,
-                SpanName = filter.SpanName,
-                Page = Paging.StorePage(state),
-                PageSize = state.PageSize,
-            }, cancellationToken));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogError(ex, "Listing runs failed");
-            Error = ex.Message;
-            return Paging.Empty<RunLine>();
-        }
+            AgentId = filter.AgentId,
+            From = filter.From,
+            To = filter.To,
+            Status = filter.Status,
+            Text = filter.Text,
+            Model = filter.Model,
+            SpanName = filter.SpanName,
+            Page = Paging.StorePage(state),
+            PageSize = state.PageSize,
+        }, cancellationToken), logger, "runs");
+        return page;
     }
 }

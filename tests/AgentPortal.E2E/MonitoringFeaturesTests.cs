@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using AgentPortal.Dashboard.Components;
 using AgentPortal.E2E.Infrastructure;
@@ -14,11 +13,11 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
     public async Task AgentPage_ShowsTopErrorsAndCostPerHour_AndCopiesTheAgentId()
     {
         using var api = portal.CreateApiClient();
-        var agentId = await RegisterAsync(api, "e2e-errors-agent", "vanna");
-        await RunAsync(api, agentId, "q1", error: "SQL failed: no such table orders");
-        await RunAsync(api, agentId, "q2", error: "SQL failed: no such table orders");
-        await RunAsync(api, agentId, "q3", error: "timeout");
-        await RunAsync(api, agentId, "q4");
+        var agentId = await SeedApi.RegisterAsync(api, "e2e-errors-agent", "vanna");
+        await SeedApi.RunAsync(api, agentId, "q1", error: "SQL failed: no such table orders");
+        await SeedApi.RunAsync(api, agentId, "q2", error: "SQL failed: no such table orders");
+        await SeedApi.RunAsync(api, agentId, "q3", error: "timeout");
+        await SeedApi.RunAsync(api, agentId, "q4");
         using var errors = JsonDocument.Parse(await api.GetStringAsync($"/agents/{agentId}/errors"));
         Assert.Equal(2, errors.RootElement[0].GetProperty("count").GetInt64());
 
@@ -56,9 +55,9 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
     public async Task Traces_FilterByModelAndSpanName_FromTheFormAndTheUrl()
     {
         using var api = portal.CreateApiClient();
-        var agentId = await RegisterAsync(api, "e2e-model-agent", "langflow");
-        var withCall = await RunAsync(api, agentId, "needs an llm", model: "e2e-model-x");
-        await RunAsync(api, agentId, "no llm call here");
+        var agentId = await SeedApi.RegisterAsync(api, "e2e-model-agent", "langflow");
+        var withCall = await SeedApi.RunAsync(api, agentId, "needs an llm", model: "e2e-model-x");
+        await SeedApi.RunAsync(api, agentId, "no llm call here");
         await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
         var page = session.Page;
         await portal.SignInAsync(session);
@@ -90,12 +89,12 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
     public async Task Compare_TwoAgents_ShowsEachAgentsTilesAndOverlaidSeries()
     {
         using var api = portal.CreateApiClient();
-        var a = await RegisterAsync(api, "e2e-compare-a", "vanna");
-        var b = await RegisterAsync(api, "e2e-compare-b", "flowise");
-        await RunAsync(api, a, "a1");
-        await RunAsync(api, a, "a2", error: "boom");
-        await RunAsync(api, a, "a3");
-        await RunAsync(api, b, "b1");
+        var a = await SeedApi.RegisterAsync(api, "e2e-compare-a", "vanna");
+        var b = await SeedApi.RegisterAsync(api, "e2e-compare-b", "flowise");
+        await SeedApi.RunAsync(api, a, "a1");
+        await SeedApi.RunAsync(api, a, "a2", error: "boom");
+        await SeedApi.RunAsync(api, a, "a3");
+        await SeedApi.RunAsync(api, b, "b1");
         await using var session = await BrowserSession.StartAsync(portal.BaseAddress, width: 1920, height: 1080);
         var page = session.Page;
         await portal.SignInAsync(session);
@@ -178,8 +177,8 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
     public async Task LiveUpdates_ShowNewRunsWithoutReload_AndPauseHoldsThem()
     {
         using var api = portal.CreateApiClient();
-        var agentId = await RegisterAsync(api, "e2e-live-agent", "autogen");
-        await RunAsync(api, agentId, "first");
+        var agentId = await SeedApi.RegisterAsync(api, "e2e-live-agent", "autogen");
+        await SeedApi.RunAsync(api, agentId, "first");
         await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
         var page = session.Page;
         await portal.SignInAsync(session);
@@ -188,14 +187,14 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         var runs = page.GetByRole(AriaRole.Listitem, new() { Name = "Runs" }).GetByTestId("tile-value");
         await Assertions.Expect(runs).ToHaveTextAsync("1");
 
-        await RunAsync(api, agentId, "second");
+        await SeedApi.RunAsync(api, agentId, "second");
         await Assertions.Expect(runs).ToHaveTextAsync("2", new() { Timeout = 20_000 });
         await Assertions.Expect(page.GetByText("second")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("live-updated")).ToBeVisibleAsync();
 
         await page.GetByTestId("live-updates").GetByRole(AriaRole.Switch, new() { Name = UiText.Live.Switch }).ClickAsync();
         await Assertions.Expect(page.GetByText(UiText.Live.Paused, new() { Exact = true })).ToBeVisibleAsync();
-        await RunAsync(api, agentId, "third");
+        await SeedApi.RunAsync(api, agentId, "third");
         await page.WaitForTimeoutAsync(7_000);
         await Assertions.Expect(runs).ToHaveTextAsync("2");
         await session.ScreenshotAsync("35-live-paused");
@@ -254,8 +253,8 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
     public async Task Keyboard_AloneReachesTracesThenATraceThenASpanThenItsAgent()
     {
         using var api = portal.CreateApiClient();
-        var agentId = await RegisterAsync(api, "e2e-keyboard-agent", "autogen");
-        var traceId = await RunAsync(api, agentId, "asked by keyboard", model: "gpt-4o-mini");
+        var agentId = await SeedApi.RegisterAsync(api, "e2e-keyboard-agent", "autogen");
+        var traceId = await SeedApi.RunAsync(api, agentId, "asked by keyboard", model: "gpt-4o-mini");
         await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
         var page = session.Page;
         await portal.SignInAsync(session);
@@ -299,33 +298,5 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
             }
         }
         Assert.Fail($"Tab never reached {what}.");
-    }
-
-    private static async Task<string> RegisterAsync(HttpClient api, string name, string type)
-    {
-        using var agent = JsonDocument.Parse(await (await api.PostAsJsonAsync("/agents/register", new { name, type })).Content.ReadAsStringAsync());
-        return agent.RootElement.GetProperty("id").GetString()!;
-    }
-
-    /// <summary>One run through the trace API, with an LLM call to <paramref name="model"/> when given; returns its trace id.</summary>
-    private static async Task<string> RunAsync(HttpClient api, string agentId, string input, string? error = null, string? model = null)
-    {
-        using var run = JsonDocument.Parse(await (await api.PostAsJsonAsync($"/agents/{agentId}/trace/start", new { input })).Content.ReadAsStringAsync());
-        var traceId = run.RootElement.GetProperty("trace_id").GetString()!;
-        if (model is not null)
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
-            var body = $$$"""
-                {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "{{{traceId}}}", "spanId": "{{{Random.Shared.NextInt64(1, long.MaxValue):x16}}}",
-                 "parentSpanId": "{{{run.RootElement.GetProperty("span_id").GetString()}}}", "name": "chat {{{model}}}", "kind": 3,
-                 "startTimeUnixNano": "{{{now}}}", "endTimeUnixNano": "{{{now + 200_000_000}}}",
-                 "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                                {"key": "gen_ai.request.model", "value": {"stringValue": "{{{model}}}"}},
-                                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 10}}]}]}]}]}
-                """;
-            (await api.PostAsync("/v1/traces", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-        }
-        (await api.PostAsJsonAsync($"/agents/{agentId}/trace/end", new { trace_id = traceId, status = error is null ? "ok" : "error", error })).EnsureSuccessStatusCode();
-        return traceId;
     }
 }

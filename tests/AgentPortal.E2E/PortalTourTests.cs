@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using AgentPortal.Dashboard.Components;
 using AgentPortal.Dashboard.Model;
 using AgentPortal.E2E.Infrastructure;
@@ -127,22 +125,7 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
     private async Task<(string AgentId, string TraceId)> SeedAsync()
     {
         using var api = portal.CreateApiClient();
-        using var agent = JsonDocument.Parse(await (await api.PostAsJsonAsync("/agents/register", new { name = "e2e-tour-agent", type = "flowise" })).Content.ReadAsStringAsync());
-        var agentId = agent.RootElement.GetProperty("id").GetString()!;
-        using var run = JsonDocument.Parse(await (await api.PostAsJsonAsync($"/agents/{agentId}/trace/start", new { input = "tour question" })).Content.ReadAsStringAsync());
-        var traceId = run.RootElement.GetProperty("trace_id").GetString()!;
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
-        var body = $$$"""
-            {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "{{{traceId}}}", "spanId": "{{{Random.Shared.NextInt64(1, long.MaxValue):x16}}}",
-             "parentSpanId": "{{{run.RootElement.GetProperty("span_id").GetString()}}}", "name": "chat gpt-4o-mini", "kind": 3,
-             "startTimeUnixNano": "{{{now}}}", "endTimeUnixNano": "{{{now + 300_000_000}}}",
-             "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
-                            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 40}},
-                            {"key": "gen_ai.usage.output_tokens", "value": {"intValue": 12}}]}]}]}]}
-            """;
-        (await api.PostAsync("/v1/traces", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-        (await api.PostAsJsonAsync($"/agents/{agentId}/trace/end", new { trace_id = traceId, status = "ok", output = "tour answer" })).EnsureSuccessStatusCode();
-        return (agentId, traceId);
+        var agentId = await SeedApi.RegisterAsync(api, "e2e-tour-agent", "flowise");
+        return (agentId, await SeedApi.RunAsync(api, agentId, "tour question", model: "gpt-4o-mini", output: "tour answer"));
     }
 }
