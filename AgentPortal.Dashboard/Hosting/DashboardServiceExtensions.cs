@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Caching.Memory;
 using MudBlazor.Services;
 
 namespace AgentPortal.Dashboard.Hosting;
@@ -87,7 +88,9 @@ public static class DashboardServiceExtensions
         .AddTransient<RunListViewModel>()
         .AddTransient<RegistryViewModel>()
         .AddTransient<CompareViewModel>()
-        .AddTransient<AdminViewModel>();
+        .AddTransient<AdminViewModel>()
+        // Spans of recently opened traces, bounded by span count so a few huge traces cannot fill memory.
+        .AddSingleton(_ => new RecentTraces(new MemoryCache(new MemoryCacheOptions { SizeLimit = 500_000 })));
 
     private static bool IsMachineApi(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<MachineApiMetadata>() is not null;
 

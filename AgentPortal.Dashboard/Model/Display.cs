@@ -63,6 +63,32 @@ public static class Display
     public static MudBlazor.Color AgentColor(Core.Agents.AgentStatus status) =>
         status == Core.Agents.AgentStatus.Active ? MudBlazor.Color.Success : MudBlazor.Color.Default;
 
+    /// <summary>A JSON object or array indented for reading; any other text as it came.</summary>
+    public static string PrettyJson(string text)
+    {
+        var trimmed = text.AsSpan().TrimStart();
+        if (trimmed.Length == 0 || (trimmed[0] != '{' && trimmed[0] != '['))
+        {
+            return text;
+        }
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            return System.Text.Json.JsonSerializer.Serialize(document.RootElement, s_indented);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return text;
+        }
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions s_indented = new()
+    {
+        WriteIndented = true,
+        // Messages are read by people: keep non-ASCII text (Korean, emoji) as it is.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     /// <summary>A long text cut for a table cell; the whole text goes in its tooltip.</summary>
     public static string? Preview(string? text, int length = 80) => text is null ? null : text.Length <= length ? text : text[..length] + "…";
 

@@ -42,8 +42,8 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
 
         await first.GetByRole(AriaRole.Link, new() { Name = "latest trace" }).ClickAsync();
         await page.WaitForURLAsync("**/monitoring/traces/*");
-        await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("SQL failed: no such table orders");
-        await Assertions.Expect(page.GetByTestId("span-input")).ToHaveTextAsync("q2");
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = UiText.TracePage.SpanSection, Exact = true })).ToContainTextAsync("SQL failed: no such table orders");
+        await Assertions.Expect(page.GetByRole(AriaRole.List, new() { Name = UiText.TracePage.ConversationSection }).GetByRole(AriaRole.Listitem, new() { Name = "user" })).ToContainTextAsync("q2");
         await page.GetByRole(AriaRole.Button, new() { Name = "Copy trace id" }).ClickAsync();
         // The copy is a round trip to the server and back to the browser: read the clipboard once the page says it is done.
         await Assertions.Expect(page.GetByText("Copied trace id")).ToBeVisibleAsync();
@@ -277,7 +277,9 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
         await page.Keyboard.PressAsync("Enter");
         var call = page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" });
         await Assertions.Expect(call).ToHaveAttributeAsync("aria-selected", "true");
-        await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("gpt-4o-mini (unknown provider)");
+        var genAi = page.GetByRole(AriaRole.Region, new() { Name = UiText.TracePage.GenAiSection, Exact = true });
+        await Assertions.Expect(genAi).ToContainTextAsync("gpt-4o-mini");
+        await Assertions.Expect(genAi).ToContainTextAsync("unknown provider");
         await session.ScreenshotAsync("37-keyboard-span");
 
         await TabToAsync(page, "the agent link", "el => el.tagName === 'A' && el.textContent.trim() === 'e2e-keyboard-agent'", backwards: true);

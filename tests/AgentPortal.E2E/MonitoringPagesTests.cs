@@ -55,7 +55,7 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
         await Assertions.Expect(page.GetByRole(AriaRole.Treeitem)).ToHaveCountAsync(3);
         await page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" }).First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "gen_ai.request.model" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator(".span-facts")).ToContainTextAsync("120 in / 30 out");
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = UiText.TracePage.GenAiSection, Exact = true })).ToContainTextAsync("120 in / 30 out");
         await session.ScreenshotAsync("22-trace");
         Assert.Empty(session.ConsoleErrors);
     }

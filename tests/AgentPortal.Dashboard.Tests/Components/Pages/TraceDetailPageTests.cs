@@ -53,11 +53,11 @@ public class TraceDetailPageTests : PortalPageTest
         Assert.Contains("tree-agent", page.Markup);
         Assert.Equal("$0.000036", page.Find("[data-testid=run-cost]").TextContent);
         Assert.Equal("true", page.FindAll("[role=treeitem]")[0].GetAttribute("aria-selected"));
-        Assert.Equal("how many orders?", page.Find("[data-testid=span-input]").TextContent);
+        Assert.Contains("how many orders?", page.Find($"[role=list][aria-label='{UiText.TracePage.ConversationSection}'] [role=listitem][aria-label=user]").TextContent);
 
         page.FindAll("[role=treeitem]").Single(t => t.TextContent.Contains("chat gpt-4o-mini")).Click();
 
-        page.WaitForAssertion(() => Assert.Contains("120 in / 30 out", page.Find(".span-facts").TextContent), s_waitTimeout);
+        page.WaitForAssertion(() => Assert.Contains("120 in / 30 out", page.Find($"section[aria-label='{UiText.TracePage.GenAiSection}']").TextContent), s_waitTimeout);
         Assert.Equal("$0.000036", page.Find("[data-testid=span-cost]").TextContent);
     }
 }
