@@ -53,9 +53,10 @@ internal static class RenderBench
             await RunAsync(api, agentIds[0], i % 10 == 0 ? s_errors[i % s_errors.Length] : null, 0);
         }
         var bigTrace = await RunAsync(api, agentIds[0], null, 10_000);
+        var hugeTrace = await RunAsync(api, agentIds[0], null, 100_000);
         using (var stats = JsonDocument.Parse(await api.GetStringAsync($"/agents/{agentIds[0]}/stats?from={DateTime.UtcNow.AddDays(-31):O}")))
         {
-            Console.WriteLine($"Seeded {spans:N0} spans over 30 days + 500 runs + a 10,000-span trace in {seeding.Elapsed.TotalSeconds:0} s; agent 0 has {stats.RootElement.GetProperty("llm_calls").GetInt64():N0} LLM calls in 31 days");
+            Console.WriteLine($"Seeded {spans:N0} spans over 30 days + 500 runs + traces of 10,000 and 100,000 spans in {seeding.Elapsed.TotalSeconds:0} s; agent 0 has {stats.RootElement.GetProperty("llm_calls").GetInt64():N0} LLM calls in 31 days");
         }
 
         var baseAddress = portal.BaseAddress!;
@@ -81,23 +82,51 @@ internal static class RenderBench
             figures.Add(new($"Server render, {label} ({spans:N0} spans, SQLite) p50 / p95", $"{Stats.Ms(Stats.Percentile(times, 0.5))} / {Stats.Ms(Stats.Percentile(times, 0.95))}", "p95 < 300 ms"));
         }
 
-        var interactive = new List<double>();
+        foreach (var (label, traceId) in new[] { ("10,000", bigTrace), ("100,000", hugeTrace) })
+        {
+            var (first, warm) = await TimeTraceAsync(browser, traceId);
+            figures.Add(new($"{label}-span trace page: navigation start until row 5,000 is clicked and its detail shown (chromium), first open / warm p50 of 5",
+                $"{Stats.Ms(first)} / {Stats.Ms(Stats.Percentile(warm, 0.5))}", label == "10,000" ? "< 1 s" : "< 3 s"));
+        }
+        return figures;
+    }
+
+    /// <summary>
+    /// Opens the trace page, scrolls its span list to row 5,000, clicks that row and waits for its detail:
+    /// the first open, then five warm ones.
+    /// </summary>
+    private static async Task<(double First, List<double> Warm)> TimeTraceAsync(BrowserSession browser, string traceId)
+    {
+        const int Row = 5_000;
+        const int RowHeight = 34;
+        var page = browser.Page;
+        var times = new List<double>();
         for (var i = 0; i < 6; i++)
         {
             var clock = Stopwatch.StartNew();
-            await browser.Page.GotoAsync($"/monitoring/traces/{bigTrace}", new() { WaitUntil = WaitUntilState.Commit });
+            await page.GotoAsync($"/monitoring/traces/{traceId}", new() { WaitUntil = WaitUntilState.Commit });
             await browser.WaitForInteractiveAsync();
-            var row = browser.Page.GetByRole(AriaRole.Treeitem).Nth(5);
+            var list = page.GetByRole(AriaRole.Tree);
+            await list.EvaluateAsync($"(tree, top) => tree.scrollTop = top", Row * RowHeight);
+            // The virtualised list draws the rows around the new scroll position; the first fully shown one is row 5,000.
+            var target = await page.WaitForFunctionAsync($$"""
+                () => {
+                    const tree = document.querySelector('[role=tree]');
+                    const rows = [...tree.querySelectorAll('[role=treeitem]')];
+                    const top = tree.getBoundingClientRect().top;
+                    const row = rows.find(r => r.getBoundingClientRect().top >= top - 1);
+                    return row && tree.scrollTop > 0 ? row.dataset.spanId : null;
+                }
+                """);
+            var spanId = await target.JsonValueAsync<string>();
+            var row = page.Locator($"[role=treeitem][data-span-id='{spanId}']");
             await row.ClickAsync();
             await Assertions.Expect(row).ToHaveAttributeAsync("aria-selected", "true");
-            if (i > 0)
-            {
-                interactive.Add(clock.Elapsed.TotalMilliseconds);
-            }
+            await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Span", Exact = true })).ToContainTextAsync(spanId);
+            times.Add(clock.Elapsed.TotalMilliseconds);
         }
-        interactive.Sort();
-        figures.Add(new("10,000-span trace page: open until a span click is answered (chromium), p50 / max of 5", $"{Stats.Ms(Stats.Percentile(interactive, 0.5))} / {Stats.Ms(interactive[^1])}", "< 2 s"));
-        return figures;
+        var warm = times.Skip(1).Order().ToList();
+        return (times[0], warm);
     }
 
     private static async Task<List<double>> TimePageAsync(HttpClient pages, string path, int samples)
