@@ -240,6 +240,9 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             ResourceAttributes = resource,
             ResourceAttributesJson = resourceJson,
             Events = span.Events.Count == 0 ? [] : [.. span.Events.Select(e => new SpanEvent(e.Name, (long)Math.Min(e.TimeUnixNano, long.MaxValue), ToPairs(e.Attributes)))],
+            // A link without a full trace and span id points nowhere and is left out.
+            Links = span.Links.Count == 0 ? [] : [.. span.Links.Where(l => l.TraceId.Length == 16 && l.SpanId.Length == 8)
+                .Select(l => new SpanLink(Convert.ToHexStringLower(l.TraceId.Span), Convert.ToHexStringLower(l.SpanId.Span), ToPairs(l.Attributes)))],
         };
         // Agent linkage, first match wins (docs/ARCHITECTURE.md, "What a span means").
         var hints = new LinkHints(

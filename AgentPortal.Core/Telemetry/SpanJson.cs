@@ -135,4 +135,38 @@ public static class SpanJson
             e.GetProperty("time_unix_nano").GetInt64(),
             ReadAttributes(e.GetProperty("attributes").GetRawText())))];
     }
+
+    public static string? WriteLinks(IReadOnlyList<SpanLink> links)
+    {
+        if (links.Count == 0)
+        {
+            return null;
+        }
+        var (buffer, json) = RentWriter();
+        json.WriteStartArray();
+        foreach (var link in links)
+        {
+            json.WriteStartObject();
+            json.WriteString("trace_id", link.TraceId);
+            json.WriteString("span_id", link.SpanId);
+            json.WritePropertyName("attributes");
+            WriteAttributes(json, link.Attributes);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        return Finish(buffer, json);
+    }
+
+    public static IReadOnlyList<SpanLink> ReadLinks(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return [];
+        }
+        using var document = JsonDocument.Parse(text);
+        return [.. document.RootElement.EnumerateArray().Select(l => new SpanLink(
+            l.GetProperty("trace_id").GetString() ?? "",
+            l.GetProperty("span_id").GetString() ?? "",
+            ReadAttributes(l.GetProperty("attributes").GetRawText())))];
+    }
 }

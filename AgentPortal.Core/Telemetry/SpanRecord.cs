@@ -20,6 +20,9 @@ public enum SpanKindCode
 
 public sealed record SpanEvent(string Name, long TimeUnixNano, IReadOnlyList<KeyValuePair<string, string>> Attributes);
 
+/// <summary>A link from a span to another span, in this trace or another (a batch it consumed, the request that caused it).</summary>
+public sealed record SpanLink(string TraceId, string SpanId, IReadOnlyList<KeyValuePair<string, string>> Attributes);
+
 /// <summary>One span as stored: identity, timing, status, the GenAI fields the portal reads, and every attribute.</summary>
 public sealed class SpanRecord
 {
@@ -84,6 +87,8 @@ public sealed class SpanRecord
 
     public IReadOnlyList<SpanEvent> Events { get; init; } = [];
 
+    public IReadOnlyList<SpanLink> Links { get; init; } = [];
+
     /// <summary>
     /// Attributes, resource attributes and events as stored text, made once on the caller's thread so
     /// the single commit loop does not spend its time serialising.
@@ -99,10 +104,13 @@ public sealed class SpanRecord
 
     public string EventsJson => _eventsJson ??= SpanJson.WriteEvents(Events) ?? "";
 
+    public string LinksJson => _linksJson ??= SpanJson.WriteLinks(Links) ?? "";
+
     private IReadOnlyList<KeyValuePair<string, string>> _attributes = [];
     private string? _attributesJson;
     private string? _resourceJson;
     private string? _eventsJson;
+    private string? _linksJson;
 
     /// <summary>Serialises the stored text now; called before the span is queued for commit.</summary>
     public void PrepareForStorage()
@@ -110,6 +118,7 @@ public sealed class SpanRecord
         _ = AttributesJson;
         _ = ResourceAttributesJson;
         _ = EventsJson;
+        _ = LinksJson;
     }
 
     /// <summary>The model usage is attributed to: the response model when known, else the requested one.</summary>

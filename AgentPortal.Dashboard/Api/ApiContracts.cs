@@ -98,6 +98,8 @@ public sealed record RunReply(
 
 public sealed record SpanEventReply(string Name, DateTime Time, IReadOnlyDictionary<string, string> Attributes);
 
+public sealed record SpanLinkReply(string TraceId, string SpanId, IReadOnlyDictionary<string, string> Attributes);
+
 public sealed record SpanReply(
     string TraceId,
     string SpanId,
@@ -120,7 +122,8 @@ public sealed record SpanReply(
     bool IsRunRoot,
     IReadOnlyDictionary<string, string> Attributes,
     IReadOnlyDictionary<string, string> ResourceAttributes,
-    IReadOnlyList<SpanEventReply> Events)
+    IReadOnlyList<SpanEventReply> Events,
+    IReadOnlyList<SpanLinkReply> Links)
 {
     public static SpanReply From(SpanRecord span) => new(
         span.TraceId, span.SpanId, span.ParentSpanId, span.Name, span.Kind.ToString().ToLowerInvariant(), span.ServiceName, span.AgentId,
@@ -128,7 +131,8 @@ public sealed record SpanReply(
         span.Status.ToString().ToLowerInvariant(), span.StatusMessage, span.Operation, span.Provider, span.RequestModel, span.ResponseModel,
         span.InputTokens, span.OutputTokens, span.IsRunRoot,
         ToMap(span.Attributes), ToMap(span.ResourceAttributes),
-        [.. span.Events.Select(e => new SpanEventReply(e.Name, AgentRunService.FromUnixNano(e.TimeUnixNano), ToMap(e.Attributes)))]);
+        [.. span.Events.Select(e => new SpanEventReply(e.Name, AgentRunService.FromUnixNano(e.TimeUnixNano), ToMap(e.Attributes)))],
+        [.. span.Links.Select(l => new SpanLinkReply(l.TraceId, l.SpanId, ToMap(l.Attributes)))]);
 
     private static Dictionary<string, string> ToMap(IReadOnlyList<KeyValuePair<string, string>> pairs)
     {

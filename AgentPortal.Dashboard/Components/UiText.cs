@@ -237,6 +237,10 @@ public static class UiText
         public const string GenAiSection = "GenAI";
         public const string ConversationSection = "Conversation";
         public const string EventsSection = "Events";
+        public const string LinksSection = "Links";
+        public const string NoLinks = "No links.";
+        public const string LinkSameTrace = "span in this trace";
+        public const string LinkOtherTrace = "trace";
         public const string AttributesSection = "Attributes";
         public const string ResourceSection = "Resource";
         public const string FilterAttributes = "Filter attributes";

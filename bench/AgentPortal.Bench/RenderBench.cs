@@ -300,7 +300,16 @@ internal static class RenderBench
             EndTimeUnixNano = now + (ulong)children * 1_000_000 + 1_000_000,
         };
         var first = new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { ScopeSpans = { new ScopeSpans { Spans = { root } } } } } };
-        return (traceId, Exports(traceId, rootId, children).Prepend(first));
+        // The peer lists spans under the resource that sent them, and shows none without one.
+        var resource = new AgentPortal.Core.Otlp.Proto.Resource.Resource { Attributes = { Attribute("service.name", "bench-agent-00") } };
+        return (traceId, Exports(traceId, rootId, children).Prepend(first).Select(export =>
+        {
+            foreach (var spans in export.ResourceSpans)
+            {
+                spans.Resource = resource;
+            }
+            return export;
+        }));
     }
 
     private static KeyValue Attribute(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };

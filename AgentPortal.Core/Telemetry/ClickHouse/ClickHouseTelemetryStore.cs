@@ -43,7 +43,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         start_unix_nano Int64, duration_nanos Int64, status UInt8, status_message Nullable(String),
         operation Nullable(String), provider Nullable(String), request_model Nullable(String), response_model Nullable(String),
         input_tokens Nullable(Int64), output_tokens Nullable(Int64), cached_input_tokens Nullable(Int64), is_run_root UInt8,
-        attributes String, resource_attributes String, events String, start_date Date
+        attributes String, resource_attributes String, events String, start_date Date, links String
         """;
 
     private const string SpanKeyColumns = "start_unix_nano Int64, trace_id String, span_id String, start_date Date";
@@ -78,6 +78,11 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         foreach (var statement in Schema)
         {
             await _client.ExecuteAsync(statement, cancellationToken);
+        }
+        if (!await ColumnExistsAsync("spans", "links", cancellationToken))
+        {
+            // A store from before span links were kept: older spans read as having none.
+            await _client.ExecuteAsync("ALTER TABLE spans ADD COLUMN links String DEFAULT ''", cancellationToken);
         }
         if (!hadKeys)
         {
@@ -266,6 +271,10 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         (await _client.QueryAsync($"SELECT count() AS found FROM system.tables WHERE database = {String(_client.Database)} AND name = {String(table)}", cancellationToken))[0]
             .GetProperty("found").GetInt64() > 0;
 
+    private async Task<bool> ColumnExistsAsync(string table, string column, CancellationToken cancellationToken) =>
+        (await _client.QueryAsync($"SELECT count() AS found FROM system.columns WHERE database = {String(_client.Database)} AND table = {String(table)} AND name = {String(column)}", cancellationToken))[0]
+            .GetProperty("found").GetInt64() > 0;
+
     /// <summary>Trace ids as external data for <c>trace_id IN (SELECT trace_id FROM wanted)</c>.</summary>
     private static ClickHouseRows TraceIdRows(IEnumerable<string> traceIds)
     {
@@ -354,6 +363,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         Attributes = SpanJson.ReadAttributes(NullableString(row, "attributes")),
         ResourceAttributes = SpanJson.ReadAttributes(NullableString(row, "resource_attributes")),
         Events = SpanJson.ReadEvents(NullableString(row, "events")),
+        Links = SpanJson.ReadLinks(NullableString(row, "links")),
     };
 
     private static string? NullableString(JsonElement row, string name) =>
@@ -552,6 +562,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             .Int((int)span.Status).String(span.StatusMessage).String(span.Operation).String(span.Provider).String(span.RequestModel)
             .String(span.ResponseModel).Int(span.InputTokens).Int(span.OutputTokens).Int(span.CachedInputTokens).Int(span.IsRunRoot ? 1 : 0)
             .String(span.AttributesJson).String(span.ResourceAttributesJson).String(span.EventsJson).Date(span.StartTimeUnixNano)
+            .String(span.LinksJson)
             .EndRow();
 
         private static void AddRun(ClickHouseRows rows, RunRecord run, string agentName, long version) => rows

@@ -15,8 +15,8 @@ internal sealed class SpanInsertStatement : IDisposable
     private const string Sql = """
         INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
                            duration_nanos, status, status_message, operation, provider, request_model, response_model,
-                           input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+                           input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events, links)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
         ON CONFLICT (trace_id, span_id) DO NOTHING;
         """;
 
@@ -57,6 +57,7 @@ internal sealed class SpanInsertStatement : IDisposable
             Text(21, NullIfEmpty(span.AttributesJson));
             Text(22, NullIfEmpty(span.ResourceAttributesJson));
             Text(23, NullIfEmpty(span.EventsJson));
+            Text(24, NullIfEmpty(span.LinksJson));
             var result = raw.sqlite3_step(_statement);
             if (result != raw.SQLITE_DONE)
             {

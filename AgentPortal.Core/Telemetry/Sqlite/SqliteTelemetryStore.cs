@@ -102,7 +102,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         command.CommandText = """
             SELECT trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
                    duration_nanos, status, status_message, operation, provider, request_model, response_model,
-                   input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events
+                   input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events, links
             FROM spans WHERE trace_id = $trace_id ORDER BY start_unix_nano, span_id;
             """;
         command.Parameters.AddWithValue("$trace_id", traceId);
@@ -135,6 +135,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
                 Attributes = SpanJson.ReadAttributes(NullableString(reader, 20)),
                 ResourceAttributes = SpanJson.ReadAttributes(NullableString(reader, 21)),
                 Events = SpanJson.ReadEvents(NullableString(reader, 22)),
+                Links = SpanJson.ReadLinks(NullableString(reader, 23)),
             });
         }
         return spans;

@@ -67,6 +67,7 @@ public sealed class TelemetryDbContext(DbContextOptions<TelemetryDbContext> opti
         [Column("attributes")] public string? Attributes { get; set; }
         [Column("resource_attributes")] public string? ResourceAttributes { get; set; }
         [Column("events")] public string? Events { get; set; }
+        [Column("links")] public string? Links { get; set; }
     }
 
     internal sealed class RunRow

@@ -103,6 +103,34 @@ public sealed class ClickHouseTelemetryStoreTests(ClickHouseFixture clickhouse) 
     }
 
     [Fact]
+    public async Task AStoreFromBeforeSpanLinks_GainsTheColumnOnStart_OldSpansHaveNone_NewOnesKeepTheirs()
+    {
+        var start = new DateTime(2026, 11, 20, 11, 0, 0, DateTimeKind.Utc);
+        var old = LlmSpan(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), start, "gpt-4o", 5, 1);
+        await WriteAsync(new TelemetryWrite.AppendSpans([old]));
+        using (var client = new ClickHouseClient(_options!))
+        {
+            await client.ExecuteAsync("ALTER TABLE spans DROP COLUMN links", CancellationToken.None);
+        }
+
+        using var upgraded = new ClickHouseTelemetryStore(_options!);
+        await upgraded.InitializeAsync(CancellationToken.None);
+        var linked = new SpanRecord
+        {
+            TraceId = AgentRunService.NewHexId(16),
+            SpanId = AgentRunService.NewHexId(8),
+            Name = "consume batch",
+            StartTimeUnixNano = AgentRunService.ToUnixNano(start),
+            Links = [new SpanLink(old.TraceId, old.SpanId, [new("messaging.batch", "7")])],
+        };
+        await upgraded.WriteBatchAsync([new TelemetryWrite.AppendSpans([linked])], CancellationToken.None);
+
+        Assert.Empty(Assert.Single(await upgraded.GetTraceAsync(old.TraceId, CancellationToken.None)).Links);
+        var link = Assert.Single(Assert.Single(await upgraded.GetTraceAsync(linked.TraceId, CancellationToken.None)).Links);
+        Assert.Equal((old.TraceId, old.SpanId), (link.TraceId, link.SpanId));
+    }
+
+    [Fact]
     public async Task WrongPassword_FailsWithTheServersMessage_WithoutThePassword()
     {
         using var store = new ClickHouseTelemetryStore(new ClickHouseOptions { Url = clickhouse.Server.Url, User = ClickHouseServer.User, Password = "not-the-password" });

@@ -486,6 +486,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
             Attributes = [new("질문", korean)],
             ResourceAttributes = [new("service.name", "서비스")],
             Events = [new SpanEvent("생각", Nanos(s_hour) + 1, [new("내용", korean)])],
+            Links = [new SpanLink(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), [new("link.reason", korean)]), new SpanLink(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), [])],
         };
         var bare = new SpanRecord
         {
@@ -509,6 +510,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         Assert.Equal(full.ResourceAttributes, fullBack.ResourceAttributes);
         var thought = Assert.Single(fullBack.Events);
         Assert.Equal(("생각", korean), (thought.Name, thought.Attributes.Single().Value));
+        Assert.Equal(full.Links.Select(l => (l.TraceId, l.SpanId, l.Attributes.ToList())), fullBack.Links.Select(l => (l.TraceId, l.SpanId, l.Attributes.ToList())));
 
         var bareBack = stored.Single(s => s.SpanId == bare.SpanId);
         Assert.Equal(
@@ -517,6 +519,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         Assert.Empty(bareBack.Attributes);
         Assert.Empty(bareBack.ResourceAttributes);
         Assert.Empty(bareBack.Events);
+        Assert.Empty(bareBack.Links);
     }
 
     protected async Task<WriteOutcome> WriteAsync(TelemetryWrite write) => (await Store.WriteBatchAsync([write], CancellationToken.None))[0];

@@ -46,7 +46,9 @@ public class OtlpApiTests : IClassFixture<PortalAppFactory>
                  ],
                  "status": {"code": 1}},
                 {"traceId": "{{{litellmTrace}}}", "spanId": "2222222222222222", "parentSpanId": "1111111111111111", "name": "raw_gen_ai_request",
-                 "startTimeUnixNano": "{{{now + 1000}}}", "endTimeUnixNano": "{{{now + 800_000_000}}}", "attributes": []}
+                 "startTimeUnixNano": "{{{now + 1000}}}", "endTimeUnixNano": "{{{now + 800_000_000}}}", "attributes": [],
+                 "links": [{"traceId": "{{{runTraceId}}}", "spanId": "{{{rootSpanId}}}", "attributes": [{"key": "link.reason", "value": {"stringValue": "caused by"}}]},
+                           {"traceId": "", "spanId": "", "attributes": []}]}
               ]}]
             }]}
             """;
@@ -63,6 +65,9 @@ public class OtlpApiTests : IClassFixture<PortalAppFactory>
         Assert.Equal(3, spans.Count);
         Assert.Equal(rootSpanId, spans["1111111111111111"].GetProperty("parent_span_id").GetString());
         Assert.Equal("1111111111111111", spans["2222222222222222"].GetProperty("parent_span_id").GetString());
+        // Its link is kept; a link with no ids points nowhere and is left out.
+        var link = Assert.Single(spans["2222222222222222"].GetProperty("links").EnumerateArray());
+        Assert.Equal((runTraceId, rootSpanId, "caused by"), (link.GetProperty("trace_id").GetString(), link.GetProperty("span_id").GetString(), link.GetProperty("attributes").GetProperty("link.reason").GetString()));
         Assert.Equal(litellmTrace, spans["1111111111111111"].GetProperty("attributes").GetProperty("agentportal.original_trace_id").GetString());
         Assert.Equal(200, spans["1111111111111111"].GetProperty("input_tokens").GetInt64());
         Assert.Equal("openai", spans["1111111111111111"].GetProperty("provider").GetString());

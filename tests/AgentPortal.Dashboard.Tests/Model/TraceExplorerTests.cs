@@ -203,21 +203,21 @@ public class TraceExplorerTests
 
     private static SpanRecord Span(string id, string? parent, string name, long startMs, long durationMs, bool isRunRoot = false, string? operation = null,
         string? model = null, KeyValuePair<string, string>[]? attributes = null, string? error = null) => new()
-    {
-        TraceId = "0123456789abcdef0123456789abcdef",
-        SpanId = id,
-        ParentSpanId = parent,
-        Name = name,
-        ServiceName = "planner-service",
-        StartTimeUnixNano = T0 + startMs * Ms,
-        DurationNanos = durationMs * Ms,
-        IsRunRoot = isRunRoot,
-        Operation = operation,
-        RequestModel = model,
-        InputTokens = model is null ? null : 100,
-        OutputTokens = model is null ? null : 20,
-        Attributes = attributes ?? [],
-        Status = error is null ? SpanStatusCode.Ok : SpanStatusCode.Error,
-        StatusMessage = error,
-    };
+        {
+            TraceId = "0123456789abcdef0123456789abcdef",
+            SpanId = id,
+            ParentSpanId = parent,
+            Name = name,
+            ServiceName = "planner-service",
+            StartTimeUnixNano = T0 + startMs * Ms,
+            DurationNanos = durationMs * Ms,
+            IsRunRoot = isRunRoot,
+            Operation = operation,
+            RequestModel = model,
+            InputTokens = model is null ? null : 100,
+            OutputTokens = model is null ? null : 20,
+            Attributes = attributes ?? [],
+            Status = error is null ? SpanStatusCode.Ok : SpanStatusCode.Error,
+            StatusMessage = error,
+        };
 }

@@ -158,6 +158,10 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
+                    b.Property<string>("Links")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("links");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("TEXT")

@@ -18,6 +18,7 @@ public class SpanDetailTests : PortalComponentTest
 
         Assert.Contains(UiText.TracePage.NoConversation, detail.Markup);
         Assert.Contains(UiText.TracePage.NoEvents, detail.Markup);
+        Assert.Contains(UiText.TracePage.NoLinks, detail.Markup);
         // Attributes and resource each say none match.
         Assert.Equal(2, detail.Markup.Split(UiText.TracePage.NoAttributes).Length - 1);
         Assert.Empty(detail.FindAll($"section[aria-label='{UiText.TracePage.GenAiSection}']"));
@@ -85,6 +86,24 @@ public class SpanDetailTests : PortalComponentTest
         Assert.True(conversation.TextContent.Length < 10_000);
         detail.FindAll("button").First(b => b.TextContent.Contains(UiText.TracePage.ShowAll)).Click();
         Assert.Contains(huge, detail.Find($"[role=list][aria-label='{UiText.TracePage.ConversationSection}']").TextContent);
+    }
+
+    [Fact]
+    public void Links_ToAnotherTraceAreLinks_AndToThisTraceNameTheSpan()
+    {
+        var other = new string('c', 32);
+        var detail = Render(new SpanRecord
+        {
+            TraceId = new string('a', 32),
+            SpanId = new string('b', 16),
+            Name = "consume",
+            Links = [new SpanLink(other, new string('d', 16), [new("messaging.batch", "7")]), new SpanLink(new string('a', 32), new string('e', 16), [])],
+        });
+
+        var links = detail.Find($"section[aria-label='{UiText.TracePage.LinksSection}']");
+        Assert.Equal($"monitoring/traces/{other}", links.QuerySelector("a")!.GetAttribute("href"));
+        Assert.Contains("messaging.batch", links.TextContent);
+        Assert.Contains($"{UiText.TracePage.LinkSameTrace} {new string('e', 16)}", links.TextContent);
     }
 
     private IRenderedComponent<SpanDetail> Render(SpanRecord span) => Render<SpanDetail>(p => p
