@@ -86,8 +86,9 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
         var html = await client.GetStringAsync("/");
         Assert.Contains("--mud-palette-background: rgba(18,20,28,1)", html, StringComparison.OrdinalIgnoreCase);
 
-        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.Commit });
-        await page.WaitForSelectorAsync("body");
+        // The first HTML carrying the dark palette (above) is what prevents a flash; once the page's
+        // stylesheets have loaded it is dark, whether or not its circuit has started yet.
+        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.Load });
         Assert.Equal(DarkBackground, await BackgroundAsync(page));
         await session.ScreenshotAsync("11-overview-dark-after-reload");
 
