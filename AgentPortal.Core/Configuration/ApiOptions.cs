@@ -13,6 +13,13 @@ public sealed class ApiOptions
     /// <summary>Largest OTLP/HTTP export accepted, measured after gzip decompression; larger ones get 413.</summary>
     public int OtlpMaxBodyBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Where OTLP/gRPC is received (HTTP/2 without TLS, its own port as collectors expect: 4317); empty turns it off.
+    /// </summary>
+    public string OtlpGrpcUrl { get; set; } = DefaultOtlpGrpcUrl;
+
+    public const string DefaultOtlpGrpcUrl = "http://0.0.0.0:4317";
+
     /// <summary>A second header that may carry the API key besides Authorization: Bearer.</summary>
     public string ApiKeyHeader { get; set; } = "x-api-key";
 }
@@ -29,6 +36,12 @@ public sealed class ValidateApiOptions : IValidateOptions<ApiOptions>
         if (options.OtlpMaxBodyBytes is < 1024 or > 1024 * 1024 * 1024)
         {
             problems.Add("Api:OtlpMaxBodyBytes", $"{options.OtlpMaxBodyBytes} is out of range.", "1024 to 1073741824 bytes", "67108864");
+        }
+        if (!string.IsNullOrWhiteSpace(options.OtlpGrpcUrl)
+            && !(Uri.TryCreate(options.OtlpGrpcUrl, UriKind.Absolute, out var grpc) && grpc.Scheme == Uri.UriSchemeHttp && grpc.AbsolutePath == "/"
+                 && options.OtlpGrpcUrl.Contains($":{grpc.Port}", StringComparison.Ordinal)))
+        {
+            problems.Add("Api:OtlpGrpcUrl", $"{ConfigurationProblems.Quote(options.OtlpGrpcUrl)} is not an http:// address with a port.", "http://host:port, or empty to turn OTLP/gRPC off", ApiOptions.DefaultOtlpGrpcUrl);
         }
         if (string.IsNullOrWhiteSpace(options.ApiKeyHeader) || !options.ApiKeyHeader.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {

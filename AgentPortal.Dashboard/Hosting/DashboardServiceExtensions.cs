@@ -35,6 +35,10 @@ public static class DashboardServiceExtensions
             .Configure<PortalPaths, ILoggerFactory>((options, paths, loggers) =>
                 options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.DataProtectionKeys), loggers));
 
+        builder.ListenForOtlpGrpc();
+        builder.Services.AddGrpc(options =>
+            options.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>($"{ApiOptions.SectionName}:{nameof(ApiOptions.OtlpMaxBodyBytes)}") ?? new ApiOptions().OtlpMaxBodyBytes);
+
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddDashboardViewModels();
@@ -79,6 +83,52 @@ public static class DashboardServiceExtensions
         return builder;
     }
 
+    /// <summary>
+    /// OTLP/gRPC gets its own HTTP/2-only (h2c) endpoint, as collectors expect (4317): without TLS a port
+    /// cannot offer both HTTP/1.1 and HTTP/2. Listening in code replaces the addresses given by --urls or
+    /// ASPNETCORE_URLS, so those are listened on here as well.
+    /// </summary>
+    private static void ListenForOtlpGrpc(this WebApplicationBuilder builder) => builder.WebHost.ConfigureKestrel((context, kestrel) =>
+    {
+        var grpc = context.Configuration[$"{ApiOptions.SectionName}:{nameof(ApiOptions.OtlpGrpcUrl)}"] ?? ApiOptions.DefaultOtlpGrpcUrl;
+        if (string.IsNullOrWhiteSpace(grpc) || !Uri.TryCreate(grpc, UriKind.Absolute, out _))
+        {
+            // Off, or not an address: options validation stops the start with a message naming the key.
+            return;
+        }
+        var urls = context.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured : "http://localhost:5000";
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            Listen(kestrel, url, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2);
+        }
+        Listen(kestrel, grpc, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+    });
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string url, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols protocols)
+    {
+        var address = BindingAddress.Parse(url);
+        void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+        {
+            listen.Protocols = protocols;
+            if (address.Scheme == Uri.UriSchemeHttps)
+            {
+                listen.UseHttps();
+            }
+        }
+        if (address.Host is "localhost")
+        {
+            kestrel.ListenLocalhost(address.Port, Configure);
+        }
+        else if (address.Host is "*" or "+" or "0.0.0.0" or "[::]" || !System.Net.IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip))
+        {
+            kestrel.ListenAnyIP(address.Port, Configure);
+        }
+        else
+        {
+            kestrel.Listen(ip, address.Port, Configure);
+        }
+    }
+
     /// <summary>The pages' view models: one per component that injects it, so each page holds its own state.</summary>
     public static IServiceCollection AddDashboardViewModels(this IServiceCollection services) => services
         .AddTransient<OverviewViewModel>()
@@ -121,6 +171,8 @@ public static class DashboardServiceExtensions
         app.MapAgentsApi();
         app.MapOtlpApi();
         app.MapPricesApi();
+        // The service checks the API key itself, so a caller without one gets UNAUTHENTICATED, not an HTTP redirect.
+        app.MapGrpcService<OtlpGrpcService>().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -41,12 +41,16 @@ internal sealed class PortalStartup(
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var signIn = addresses.FirstOrDefault() is { } first ? $"{first.TrimEnd('/')}/account/login" : "/account/login";
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        // The OTLP/gRPC endpoint is listened on last (see DashboardServiceExtensions).
+        var grpc = !string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<ApiOptions>>().Value.OtlpGrpcUrl) && addresses.Count > 1 ? addresses[^1] : null;
+        var web = grpc is null ? addresses : addresses[..^1];
+        var signIn = web.FirstOrDefault() is { } first ? $"{first.TrimEnd('/')}/account/login" : "/account/login";
         var text = new System.Text.StringBuilder()
             .AppendLine()
-            .AppendLine($"AgentPortal is listening on {string.Join(", ", addresses)}")
+            .AppendLine($"AgentPortal is listening on {string.Join(", ", web)}")
             .AppendLine($"  Sign in at {signIn}")
+            .AppendLine(grpc is null ? "  OTLP/gRPC: off (Api:OtlpGrpcUrl is empty)" : $"  OTLP/gRPC: {grpc}; OTLP/HTTP: POST /v1/traces")
             .AppendLine($"  Data folder: {services.GetRequiredService<PortalPaths>().DataDirectory}");
         if (_outcome.CreatedAdminEmail is not null)
         {

@@ -55,6 +55,8 @@ public sealed partial class DashboardProcess : IAsyncDisposable
         };
         start.Environment["Storage__DataDirectory"] = DataDirectory;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Many portals run at once in the tests: OTLP/gRPC (port 4317 by default) only where a test asks for it.
+        start.Environment["Api__OtlpGrpcUrl"] = "";
         foreach (var (key, value) in Environment)
         {
             start.Environment[key] = value;

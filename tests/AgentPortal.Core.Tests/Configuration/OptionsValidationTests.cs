@@ -26,6 +26,27 @@ public class OptionsValidationTests
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("http://0.0.0.0:4317")]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("http://localhost:14317")]
+    public void OtlpGrpcUrl_EmptyOrAnHttpAddressWithAPort_IsValid(string url) =>
+        Assert.True(new ValidateApiOptions().Validate(null, new ApiOptions { OtlpGrpcUrl = url }).Succeeded);
+
+    [Theory]
+    [InlineData("4317")]
+    [InlineData("http://0.0.0.0")]
+    [InlineData("https://0.0.0.0:4317")]
+    [InlineData("http://0.0.0.0:4317/v1/traces")]
+    public void OtlpGrpcUrl_AnythingElse_NamesTheKeyAndAnExample(string url)
+    {
+        var failure = Assert.Single(new ValidateApiOptions().Validate(null, new ApiOptions { OtlpGrpcUrl = url }).Failures!);
+
+        Assert.Contains("Api:OtlpGrpcUrl", failure);
+        Assert.Contains("Example: Api__OtlpGrpcUrl=http://0.0.0.0:4317", failure);
+    }
+
+    [Theory]
     [InlineData("sqlite")]
     [InlineData("SQLITE")]
     public void StorageProvider_IsCaseInsensitive(string provider)

@@ -1,0 +1,222 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using AgentPortal.Core.Otlp.Proto.Collector;
+using AgentPortal.Core.Otlp.Proto.Common;
+using AgentPortal.Core.Otlp.Proto.Trace;
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Tests.Infrastructure;
+using AgentPortal.Tests.Shared;
+using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace AgentPortal.Dashboard.Tests.Api;
+
+/// <summary>
+/// OTLP/gRPC: the OpenTelemetry .NET SDK's gRPC exporter against the real portal process, and the
+/// failure cases as raw gRPC calls (length-prefixed protobuf over HTTP/2, the status in the trailers).
+/// </summary>
+public class OtlpGrpcTests
+{
+    private const string ExportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+    [Fact]
+    public async Task OpenTelemetrySdk_OverGrpc_DeliversSpansThatCountInTheAgentsStats()
+    {
+        var grpcPort = FreePort();
+        await using var portal = new DashboardProcess();
+        portal.Environment["Bootstrap__IngestApiKey"] = PortalAppFactory.IngestKey;
+        portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
+        await portal.StartAsync();
+        Assert.Contains($"OTLP/gRPC: http://127.0.0.1:{grpcPort}", portal.Output);
+        using var client = new HttpClient { BaseAddress = portal.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", PortalAppFactory.IngestKey);
+        using var agent = JsonDocument.Parse(await (await client.PostAsJsonAsync("/agents/register", new { name = "grpc-agent", type = "custom" })).Content.ReadAsStringAsync());
+        var agentId = agent.RootElement.GetProperty("id").GetString()!;
+
+        var source = new ActivitySource("agentportal.tests.grpc-" + Guid.NewGuid().ToString("N")[..6]);
+        using (var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(source.Name)
+            .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("grpc-service"))
+            .AddOtlpExporter(options =>
+            {
+                options.Endpoint = new Uri($"http://127.0.0.1:{grpcPort}");
+                options.Protocol = OtlpExportProtocol.Grpc;
+                options.Headers = $"Authorization=Bearer {PortalAppFactory.IngestKey}";
+                options.ExportProcessorType = ExportProcessorType.Simple;
+            })
+            .Build())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var call = source.StartActivity("chat gpt-4o", ActivityKind.Client)!;
+                call.SetTag("gen_ai.operation.name", "chat");
+                call.SetTag("gen_ai.request.model", "gpt-4o");
+                call.SetTag("gen_ai.agent.id", agentId);
+                call.SetTag("gen_ai.usage.input_tokens", 100L);
+                call.SetTag("gen_ai.usage.output_tokens", 10L);
+            }
+            Assert.True(tracing.ForceFlush(10_000));
+        }
+
+        using var stats = JsonDocument.Parse(await client.GetStringAsync($"/agents/{agentId}/stats"));
+        Assert.Equal(3, stats.RootElement.GetProperty("llm_calls").GetInt64());
+        Assert.Equal(300, stats.RootElement.GetProperty("input_tokens").GetInt64());
+    }
+
+    [Fact]
+    public async Task WithoutAKey_OrWithAWrongOne_IsUnauthenticated_AndNothingIsStored()
+    {
+        using var app = new PortalAppFactory();
+        var http = app.CreateClient();
+
+        var missing = await ExportAsync(http, Export(ValidSpan()), key: null);
+        var wrong = await ExportAsync(http, Export(ValidSpan()), key: "ap_notARealKey0123456789abcdefXYZ");
+
+        Assert.Equal((16, true), (missing.Status, missing.Message.Contains("API key", StringComparison.Ordinal)));
+        Assert.Equal(16, wrong.Status);
+    }
+
+    [Fact]
+    public async Task ValidAndInvalidSpans_StoreTheValidOnes_AndReportThePartialSuccess_GzipToo()
+    {
+        using var app = new PortalAppFactory();
+        var http = app.CreateClient();
+        var good = ValidSpan();
+        var bad = ValidSpan();
+        bad.TraceId = ByteString.CopyFrom(new byte[3]);
+
+        var reply = await ExportAsync(http, Export(good, bad), PortalAppFactory.IngestKey, gzip: true);
+
+        Assert.Equal(0, reply.Status);
+        var response = ExportTraceServiceResponse.Parser.ParseFrom(reply.Body);
+        Assert.Equal(1, response.PartialSuccess.RejectedSpans);
+        Assert.Contains("trace_id must be 16 bytes", response.PartialSuccess.ErrorMessage, StringComparison.Ordinal);
+        var api = app.CreateApiClient();
+        using var trace = JsonDocument.Parse(await api.GetStringAsync($"/traces/{Convert.ToHexStringLower(good.TraceId.Span)}"));
+        Assert.Single(trace.RootElement.GetProperty("spans").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task OnlyInvalidSpans_IsInvalidArgument_SayingWhy()
+    {
+        using var app = new PortalAppFactory();
+        var bad = ValidSpan();
+        bad.SpanId = ByteString.Empty;
+
+        var reply = await ExportAsync(app.CreateClient(), Export(bad), PortalAppFactory.IngestKey);
+
+        Assert.Equal(3, reply.Status);
+        Assert.Contains("rejected", reply.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMessageOverTheSizeLimit_IsResourceExhausted()
+    {
+        using var app = new PortalAppFactory().With("Api:OtlpMaxBodyBytes", "4096");
+        var big = ValidSpan();
+        big.Attributes.Add(new KeyValue { Key = "blob", Value = new AnyValue { StringValue = new string('x', 10_000) } });
+
+        var reply = await ExportAsync(app.CreateClient(), Export(big), PortalAppFactory.IngestKey);
+
+        Assert.Equal(8, reply.Status);
+    }
+
+    [Fact]
+    public async Task AFullWriteQueue_IsResourceExhausted_WithARetryDelay()
+    {
+        var store = new StalledStore(write => write is TelemetryWrite.AppendSpans);
+        using var app = new PortalAppFactory()
+            .With("Tracing:WriteQueueCapacity", "1")
+            .WithServices(services => services.AddSingleton<ITelemetryStore>(store));
+        var http = app.CreateClient();
+
+        var committing = ExportAsync(http, Export(ValidSpan()), PortalAppFactory.IngestKey);
+        await store.Stalled.WaitAsync(TimeSpan.FromSeconds(10));
+        var more = Enumerable.Range(0, 4).Select(_ => ExportAsync(http, Export(ValidSpan()), PortalAppFactory.IngestKey)).ToList();
+        GrpcReply? refused = null;
+        for (var i = 0; i < 250 && refused is null; i++)
+        {
+            refused = more.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).FirstOrDefault(r => r.Status == 8);
+            await Task.Delay(20);
+        }
+        store.Release();
+
+        Assert.NotNull(refused);
+        Assert.Contains("queue is full", refused.Message, StringComparison.Ordinal);
+        var details = Google.Rpc.Status.Parser.ParseFrom(Convert.FromBase64String(Pad(refused.Trailers["grpc-status-details-bin"])));
+        Assert.True(details.Details.Single().Unpack<Google.Rpc.RetryInfo>().RetryDelay.ToTimeSpan() > TimeSpan.Zero);
+        Assert.Equal(0, (await committing).Status);
+        await Task.WhenAll(more);
+    }
+
+    private sealed record GrpcReply(int Status, string Message, byte[] Body, IReadOnlyDictionary<string, string> Trailers);
+
+    /// <summary>One unary gRPC call: a 5-byte prefix (compressed flag, big-endian length) and the message; the status comes in the trailers.</summary>
+    private static async Task<GrpcReply> ExportAsync(HttpClient http, ExportTraceServiceRequest export, string? key, bool gzip = false)
+    {
+        var payload = export.ToByteArray();
+        if (gzip)
+        {
+            using var compressed = new MemoryStream();
+            await using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                await zip.WriteAsync(payload);
+            }
+            payload = compressed.ToArray();
+        }
+        var frame = new byte[5 + payload.Length];
+        frame[0] = gzip ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
+        payload.CopyTo(frame, 5);
+        using var request = new HttpRequestMessage(HttpMethod.Post, ExportPath) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = new ByteArrayContent(frame) };
+        request.Content.Headers.ContentType = new("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        if (gzip)
+        {
+            request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
+        }
+        if (key is not null)
+        {
+            request.Headers.Authorization = new("Bearer", key);
+        }
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        var trailers = response.TrailingHeaders.Concat(response.Headers).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.First().Value.First());
+        var status = int.Parse(trailers.GetValueOrDefault("grpc-status", "-1"), System.Globalization.CultureInfo.InvariantCulture);
+        var message = Uri.UnescapeDataString(trailers.GetValueOrDefault("grpc-message", ""));
+        return new GrpcReply(status, message, body.Length >= 5 ? body[5..] : [], trailers);
+    }
+
+    private static string Pad(string base64) => base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+
+    private static Span ValidSpan()
+    {
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        return new Span
+        {
+            TraceId = ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(16))),
+            SpanId = ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(8))),
+            Name = "grpc span",
+            StartTimeUnixNano = now,
+            EndTimeUnixNano = now + 1_000_000,
+        };
+    }
+
+    private static ExportTraceServiceRequest Export(params Span[] spans) => new() { ResourceSpans = { new ResourceSpans { ScopeSpans = { new ScopeSpans { Spans = { spans } } } } } };
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
