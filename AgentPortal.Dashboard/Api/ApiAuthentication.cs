@@ -58,9 +58,36 @@ public static class ApiAuthentication
                 !context.User.IsApiKeyCaller() || context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Read)));
     }
 
+    /// <summary>The Langfuse-compatible OTLP endpoint: Langfuse's SDKs send HTTP Basic (public key : secret key).</summary>
+    public const string LangfusePrefix = "/api/public/otel";
+
     private static bool HasApiKey(HttpContext context) =>
         context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-        || context.Request.Headers.ContainsKey(context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.ApiKeyHeader);
+        || context.Request.Headers.ContainsKey(context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.ApiKeyHeader)
+        || LangfuseBasic(context.Request) is not null;
+
+    /// <summary>
+    /// On the Langfuse-compatible endpoint only: HTTP Basic whose user name is the public key (here the
+    /// project's name) and whose password is the secret key (here a portal API key). Null elsewhere or when absent.
+    /// </summary>
+    internal static (string PublicKey, string SecretKey)? LangfuseBasic(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (!request.Path.StartsWithSegments(LangfusePrefix, StringComparison.OrdinalIgnoreCase) || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        try
+        {
+            var pair = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..].Trim()));
+            var colon = pair.IndexOf(':', StringComparison.Ordinal);
+            return colon <= 0 ? null : (pair[..colon], pair[(colon + 1)..]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
 
     internal static string? ReadKey(HttpRequest request, string header)
     {
@@ -95,7 +122,8 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var secret = ApiAuthentication.ReadKey(Request, api.Value.ApiKeyHeader);
+        var basic = ApiAuthentication.LangfuseBasic(Request);
+        var secret = basic?.SecretKey ?? ApiAuthentication.ReadKey(Request, api.Value.ApiKeyHeader);
         if (secret is null)
         {
             return AuthenticateResult.NoResult();
@@ -104,6 +132,10 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (identity is null)
         {
             return AuthenticateResult.Fail(InvalidKey);
+        }
+        if (basic is { } pair && pair.PublicKey != identity.ProjectId)
+        {
+            return AuthenticateResult.Fail($"The public key '{pair.PublicKey}' does not name this key's project. Set the Langfuse public key to the project of the API key: '{identity.ProjectId}'.");
         }
         var claims = new List<Claim>
         {
@@ -127,7 +159,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         var result = await HandleAuthenticateOnceSafeAsync();
         Response.Headers.WWWAuthenticate = "Bearer";
         await ApiAuthentication.WriteProblemAsync(Context, StatusCodes.Status401Unauthorized, "API key required",
-            result.Failure is null ? ApiAuthentication.MissingKeyDetail : InvalidKey);
+            result.Failure is null ? ApiAuthentication.MissingKeyDetail : result.Failure.Message);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

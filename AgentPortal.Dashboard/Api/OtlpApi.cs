@@ -19,6 +19,8 @@ public static class OtlpApi
     public static IEndpointRouteBuilder MapOtlpApi(this IEndpointRouteBuilder app)
     {
         app.MapMachineApi("/v1").MapPost("/traces", ExportAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
+        // Langfuse's SDKs (v3+, OpenTelemetry-based) export here; only the host changes for a team that moves.
+        app.MapMachineApi($"{ApiAuthentication.LangfusePrefix}/v1").MapPost("/traces", ExportAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
         return app;
     }
 
