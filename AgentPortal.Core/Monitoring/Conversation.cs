@@ -24,7 +24,8 @@ public sealed record ChatTurn(string Role, string? Text, IReadOnlyList<ToolCall>
 /// <item>the deprecated indexed form <c>gen_ai.prompt.N.*</c> / <c>gen_ai.completion.N.*</c> (LiteLLM, OpenLLMetry);</item>
 /// <item>OpenInference <c>llm.input_messages.N.message.*</c> / <c>llm.output_messages.N.message.*</c>;</item>
 /// <item>GenAI events (<c>gen_ai.user.message</c>, <c>gen_ai.choice</c>, …) and whole-message attributes
-/// (<c>gen_ai.prompt</c> / <c>gen_ai.completion</c> as OpenAI-style JSON);</item>
+/// (<c>gen_ai.prompt</c> / <c>gen_ai.completion</c> as OpenAI-style JSON, the Vercel AI SDK's
+/// <c>ai.prompt.messages</c> / <c>ai.response.text</c>, Langfuse's <c>langfuse.observation.input</c> / <c>output</c>);</item>
 /// <item>plain input and output text (OpenInference <c>input.value</c> / <c>output.value</c>, the portal's run input and output).</item>
 /// </list>
 /// A value that is not the JSON it should be is shown as text, never dropped.
@@ -161,7 +162,11 @@ public static class Conversation
     private static List<ChatTurn>? FromWholeMessages(Dictionary<string, string> attributes)
     {
         var turns = new List<ChatTurn>();
-        foreach (var (key, output) in new[] { ("gen_ai.prompt", false), ("llm.input_messages", false), ("gen_ai.completion", true), ("llm.output_messages", true) })
+        foreach (var (key, output) in new[]
+        {
+            ("gen_ai.prompt", false), ("llm.input_messages", false), ("ai.prompt.messages", false), ("langfuse.observation.input", false),
+            ("gen_ai.completion", true), ("llm.output_messages", true), ("ai.response.text", true), ("langfuse.observation.output", true),
+        })
         {
             if (attributes.TryGetValue(key, out var value))
             {

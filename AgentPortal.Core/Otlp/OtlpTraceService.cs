@@ -184,6 +184,18 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             }
             return null;
         }
+        string? First(string[] keys)
+        {
+            foreach (var key in keys)
+            {
+                if (Get(key) is { Length: > 0 } value)
+                {
+                    return value;
+                }
+            }
+            return null;
+        }
+
         long? Number(params string[] keys)
         {
             foreach (var key in keys)
@@ -228,14 +240,15 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             DurationNanos = (long)Math.Min(span.EndTimeUnixNano - span.StartTimeUnixNano, long.MaxValue),
             Status = status,
             StatusMessage = string.IsNullOrEmpty(span.Status?.Message) ? errorType : span.Status.Message,
-            Operation = Get(GenAiAttributes.Operation),
-            Provider = Get(GenAiAttributes.Provider[0]) ?? Get(GenAiAttributes.Provider[1]),
-            RequestModel = Get(GenAiAttributes.RequestModel),
-            ResponseModel = Get(GenAiAttributes.ResponseModel),
-            InputTokens = Number(GenAiAttributes.InputTokens),
-            OutputTokens = Number(GenAiAttributes.OutputTokens),
-            CachedInputTokens = Number(GenAiAttributes.CachedInputTokens),
-            ReportedCost = Money("gen_ai.cost.total_cost", "gen_ai.usage.cost") ?? (Money("gen_ai.cost.input_cost") + Money("gen_ai.cost.output_cost")),
+            Operation = Get(GenAiAttributes.Operation) ?? GenAiAttributes.DialectOperation(Get),
+            Provider = First(GenAiAttributes.Provider) ?? GenAiAttributes.VercelProvider(Get("ai.model.provider")),
+            RequestModel = First(GenAiAttributes.RequestModels),
+            ResponseModel = First(GenAiAttributes.ResponseModels),
+            InputTokens = Number(GenAiAttributes.InputTokens) ?? LangfuseUsage.Tokens(Get("langfuse.observation.usage_details"), "input"),
+            OutputTokens = Number(GenAiAttributes.OutputTokens) ?? LangfuseUsage.Tokens(Get("langfuse.observation.usage_details"), "output"),
+            CachedInputTokens = Number(GenAiAttributes.CachedInputTokens) ?? LangfuseUsage.Tokens(Get("langfuse.observation.usage_details"), "cache_read_input_tokens", "input_cached_tokens"),
+            ReportedCost = Money("gen_ai.cost.total_cost", "gen_ai.usage.cost", "llm.cost.total") ?? (Money("gen_ai.cost.input_cost") + Money("gen_ai.cost.output_cost"))
+                ?? LangfuseUsage.Total(Get("langfuse.observation.cost_details")),
             Attributes = attributes,
             ResourceAttributes = resource,
             ResourceAttributesJson = resourceJson,
@@ -247,7 +260,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         // Agent linkage, first match wins (docs/ARCHITECTURE.md, "What a span means").
         var hints = new LinkHints(
             Get(GenAiAttributes.AgentId[0]) ?? Get(GenAiAttributes.AgentId[1]) ?? RequesterMetadata.Find(requester, "agent_id"),
-            Get("gen_ai.agent.name") ?? Get("metadata.agent_name") ?? RequesterMetadata.Find(requester, "agent_name"),
+            Get(GenAiAttributes.AgentNames[0]) ?? Get(GenAiAttributes.AgentNames[1]) ?? RequesterMetadata.Find(requester, "agent_name") ?? First(GenAiAttributes.AgentNames[2..]),
             Get("metadata.agent_type") ?? RequesterMetadata.Find(requester, "agent_type"),
             Get("metadata.parent_trace_id") ?? RequesterMetadata.Find(requester, "parent_trace_id"));
         return new MappedSpan(record, hints);

@@ -119,6 +119,7 @@ public sealed record SpanReply(
     string? ResponseModel,
     long? InputTokens,
     long? OutputTokens,
+    long? CachedInputTokens,
     bool IsRunRoot,
     IReadOnlyDictionary<string, string> Attributes,
     IReadOnlyDictionary<string, string> ResourceAttributes,
@@ -129,7 +130,7 @@ public sealed record SpanReply(
         span.TraceId, span.SpanId, span.ParentSpanId, span.Name, span.Kind.ToString().ToLowerInvariant(), span.ServiceName, span.AgentId,
         AgentRunService.FromUnixNano(span.StartTimeUnixNano), span.StartTimeUnixNano, span.DurationNanos / 1_000_000.0,
         span.Status.ToString().ToLowerInvariant(), span.StatusMessage, span.Operation, span.Provider, span.RequestModel, span.ResponseModel,
-        span.InputTokens, span.OutputTokens, span.IsRunRoot,
+        span.InputTokens, span.OutputTokens, span.CachedInputTokens, span.IsRunRoot,
         ToMap(span.Attributes), ToMap(span.ResourceAttributes),
         [.. span.Events.Select(e => new SpanEventReply(e.Name, AgentRunService.FromUnixNano(e.TimeUnixNano), ToMap(e.Attributes)))],
         [.. span.Links.Select(l => new SpanLinkReply(l.TraceId, l.SpanId, ToMap(l.Attributes)))]);

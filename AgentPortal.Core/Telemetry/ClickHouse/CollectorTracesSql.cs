@@ -17,7 +17,7 @@ public sealed class CollectorTracesSql(string table)
     /// <summary>The agent a span names, in the same order OTLP ingestion reads it (<see cref="GenAiAttributes.AgentId"/>).</summary>
     public static readonly string Agent = FirstOf(GenAiAttributes.AgentId);
 
-    public static readonly string Model = FirstOf([GenAiAttributes.ResponseModel, GenAiAttributes.RequestModel]);
+    public static readonly string Model = FirstOf([.. GenAiAttributes.ResponseModels, .. GenAiAttributes.RequestModels]);
 
     public static readonly string InputTokens = $"toInt64OrZero({FirstOf(GenAiAttributes.InputTokens)})";
 

@@ -117,6 +117,26 @@ public class ConversationTests
     }
 
     [Fact]
+    public void VercelAiSdk_PromptMessagesAndResponseText()
+    {
+        var turns = Conversation.Of(Span(
+            ("ai.prompt.messages", """[{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hi"}]}]"""),
+            ("ai.response.text", "Hello!")));
+
+        Assert.Equal([("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello!")], turns.Select(t => (t.Role, t.Text)));
+    }
+
+    [Fact]
+    public void LangfuseSdk_ObservationInputAndOutput()
+    {
+        var turns = Conversation.Of(Span(
+            ("langfuse.observation.input", """[{"role": "user", "content": "Weather?"}]"""),
+            ("langfuse.observation.output", """{"role": "assistant", "content": "Sunny."}""")));
+
+        Assert.Equal([("user", "Weather?"), ("assistant", "Sunny.")], turns.Select(t => (t.Role, t.Text)));
+    }
+
+    [Fact]
     public void PlainInputAndOutputValues_AndTheRunsOwnText()
     {
         Assert.Equal(["user", "assistant"], Conversation.Of(Span(("input.value", "q"), ("output.value", "a"))).Select(t => t.Role));
