@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AgentPortal.Core.Otlp.Proto.Collector;
+using AgentPortal.Tests.Shared;
 using Google.Protobuf;
 using Microsoft.Playwright;
 
@@ -38,7 +37,7 @@ internal sealed class AspireDashboard : IAsyncDisposable
 
     public static async Task<AspireDashboard> StartAsync(string path)
     {
-        var (frontend, grpc, http) = (FreePort(), FreePort(), FreePort());
+        var (frontend, grpc, http) = (LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
         var start = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{frontend}";
         start.Environment["DOTNET_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{grpc}";
@@ -111,12 +110,5 @@ internal sealed class AspireDashboard : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace AgentPortal.Tests.Shared;
 
@@ -34,8 +32,8 @@ public sealed class ClickHouseServer : IAsyncDisposable
         }
         var folder = Path.Combine(Path.GetTempPath(), "agentportal-ch-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var httpPort = FreePort();
-        var tcpPort = FreePort();
+        var httpPort = LoopbackPort.Free();
+        var tcpPort = LoopbackPort.Free();
         await File.WriteAllTextAsync(Path.Combine(folder, "config.xml"), $"""
             <?xml version="1.0"?>
             <yandex>
@@ -122,12 +120,5 @@ public sealed class ClickHouseServer : IAsyncDisposable
     {
         var log = Path.Combine(folder, "error.log");
         return File.Exists(log) ? File.ReadAllText(log) : "(no log)";
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace AgentPortal.Tests.Shared;
 
@@ -44,7 +42,7 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             await RunAsync("chown", ["-R", "postgres:postgres", folder]);
         }
-        var server = new PostgresServer(binaries, folder, FreePort(), asPostgresUser);
+        var server = new PostgresServer(binaries, folder, LoopbackPort.Free(), asPostgresUser);
         await server.RunToolAsync("initdb", ["-D", Path.Combine(folder, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
         await server.RunToolAsync("pg_ctl", ["-D", Path.Combine(folder, "data"), "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
             "-o", $"-p {server.Port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start"]);
@@ -98,12 +96,5 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}{await output}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

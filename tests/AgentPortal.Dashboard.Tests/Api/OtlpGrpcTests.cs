@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using AgentPortal.Core.Otlp.Proto.Collector;
 using AgentPortal.Core.Otlp.Proto.Common;
@@ -31,7 +30,7 @@ public class OtlpGrpcTests
     [Fact]
     public async Task OpenTelemetrySdk_OverGrpc_DeliversSpansThatCountInTheAgentsStats()
     {
-        var grpcPort = FreePort();
+        var grpcPort = LoopbackPort.Free();
         await using var portal = new DashboardProcess();
         portal.Environment["Bootstrap__IngestApiKey"] = PortalAppFactory.IngestKey;
         portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
@@ -212,11 +211,4 @@ public class OtlpGrpcTests
     }
 
     private static ExportTraceServiceRequest Export(params Span[] spans) => new() { ResourceSpans = { new ResourceSpans { ScopeSpans = { new ScopeSpans { Spans = { spans } } } } } };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
