@@ -46,6 +46,7 @@ public static class CoreServiceCollectionExtensions
             .Include<ForwardingOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
+        services.AddSingleton<OpenConnections>();
         services.AddSingleton<IDbContextFactory<PortalDbContext>, PortalDbContextFactory>();
         services.AddScoped(provider => provider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddScoped<PortalDatabaseInitializer>();
@@ -73,6 +74,8 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<TelemetryWriter>());
         services.AddSingleton<RunTimeoutJob>();
         services.AddHostedService(provider => provider.GetRequiredService<RunTimeoutJob>());
+        services.AddMetrics();
+        services.AddSingleton<PortalMetrics>();
         services.AddSingleton<AgentRunService>();
         services.AddSingleton<Otlp.OtlpTraceService>();
         services.AddSingleton<Otlp.SpanForwarder>();

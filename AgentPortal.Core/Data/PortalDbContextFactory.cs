@@ -10,7 +10,7 @@ public sealed class PortalDbContextFactory : IDbContextFactory<PortalDbContext>
 {
     private readonly Lazy<Func<PortalDbContext>> _create;
 
-    public PortalDbContextFactory(IOptions<StorageOptions> storage, PortalPaths paths, ILoggerFactory loggers)
+    public PortalDbContextFactory(IOptions<StorageOptions> storage, PortalPaths paths, ILoggerFactory loggers, OpenConnections? connections = null)
     {
         _create = new Lazy<Func<PortalDbContext>>(() =>
         {
@@ -21,12 +21,14 @@ public sealed class PortalDbContextFactory : IDbContextFactory<PortalDbContext>
                     var postgres = new DbContextOptionsBuilder<PostgresPortalDbContext>()
                         .UseNpgsql(options.ConnectionString)
                         .UseLoggerFactory(loggers)
+                        .AddInterceptors(connections ?? new OpenConnections())
                         .Options;
                     return () => new PostgresPortalDbContext(postgres);
                 default:
                     var sqlite = new DbContextOptionsBuilder<SqlitePortalDbContext>()
                         .UseSqlite(paths.RegistryConnectionString)
                         .UseLoggerFactory(loggers)
+                        .AddInterceptors(connections ?? new OpenConnections())
                         .Options;
                     return () => new SqlitePortalDbContext(sqlite);
             }

@@ -37,7 +37,7 @@ public sealed class OtlpExportResult
 /// spans), and commits the valid spans through the <see cref="TelemetryWriter"/>. Invalid spans are
 /// counted and explained; valid spans of the same request are kept.
 /// </summary>
-public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetryStore store, TelemetryWriter writer, SpanForwarder forwarder, ILogger<OtlpTraceService> logger)
+public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetryStore store, TelemetryWriter writer, SpanForwarder forwarder, PortalMetrics metrics, ILogger<OtlpTraceService> logger)
 {
     public const int MaxAttributeValueLength = 64 * 1024;
     public const int MaxAttributesPerSpan = 1_000;
@@ -89,10 +89,15 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             }
             var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records), cancellationToken);
             LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
+            metrics.SpansIngested(records, result.Rejected);
             if (forwarder.Enabled)
             {
                 forwarder.TryForward(Accepted(request, rejected));
             }
+        }
+        else
+        {
+            metrics.SpansRejected(result.Rejected);
         }
         result.Accepted = mapped.Count;
         return result;

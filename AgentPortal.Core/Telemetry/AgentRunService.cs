@@ -34,7 +34,7 @@ public sealed record EndedRun(string TraceId, RunStatus Status, DateTime EndedAt
 /// Agent runs over any transport: start and end validate the agent and go through the
 /// <see cref="TelemetryWriter"/>, so a successful answer means the write is committed.
 /// </summary>
-public sealed class AgentRunService(IAgentRegistry registry, TelemetryWriter writer, Otlp.SpanForwarder forwarder, TimeProvider time)
+public sealed class AgentRunService(IAgentRegistry registry, TelemetryWriter writer, Otlp.SpanForwarder forwarder, PortalMetrics metrics, TimeProvider time)
 {
     public async Task<StartedRun> StartAsync(string agentId, StartRunRequest request, CancellationToken cancellationToken)
     {
@@ -91,6 +91,7 @@ public sealed class AgentRunService(IAgentRegistry registry, TelemetryWriter wri
         }), cancellationToken);
         ThrowIfFailed(outcome);
         var run = outcome.Run!;
+        metrics.RunEnded(agent.Type.ToWire(), run.Status, run.DurationNanos ?? 0);
         if (forwarder.Enabled)
         {
             forwarder.TryForward(RunSpans.RootSpan(run, agent.Name, run.EndedUnixNano!.Value, run.Status, run.Error));

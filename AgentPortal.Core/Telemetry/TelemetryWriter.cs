@@ -22,6 +22,9 @@ public sealed class TelemetryBackpressureException(TimeSpan retryAfter)
 public sealed partial class TelemetryWriter : BackgroundService
 {
     private readonly Channel<Pending> _queue;
+
+    /// <summary>Writes waiting in the queue now, for the queue-depth metric.</summary>
+    public int Queued => _queue.Reader.Count;
     private readonly ITelemetryStore _store;
     private readonly TracingOptions _options;
     private readonly ILogger<TelemetryWriter> _logger;

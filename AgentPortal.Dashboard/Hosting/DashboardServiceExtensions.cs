@@ -35,6 +35,7 @@ public static class DashboardServiceExtensions
             .Configure<PortalPaths, ILoggerFactory>((options, paths, loggers) =>
                 options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.DataProtectionKeys), loggers));
 
+        builder.Services.AddPortalMetrics();
         builder.ListenForOtlpGrpc();
         builder.Services.AddGrpc(options =>
             options.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>($"{ApiOptions.SectionName}:{nameof(ApiOptions.OtlpMaxBodyBytes)}") ?? new ApiOptions().OtlpMaxBodyBytes);
@@ -161,6 +162,7 @@ public static class DashboardServiceExtensions
         }
         app.UseStatusCodePagesWithReExecute("/not-found");
 
+        app.MapMetricsApi();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

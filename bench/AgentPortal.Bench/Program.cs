@@ -14,6 +14,7 @@ using AgentPortal.Tests.Shared;
 using Google.Protobuf;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -365,7 +366,9 @@ namespace AgentPortal.Bench
             var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions()), NullLogger<TelemetryWriter>.Instance);
             await writer.StartAsync(CancellationToken.None);
             var forwarder = new AgentPortal.Core.Otlp.SpanForwarder(Microsoft.Extensions.Options.Options.Create(new ForwardingOptions()), TimeProvider.System, NullLogger<AgentPortal.Core.Otlp.SpanForwarder>.Instance);
-            var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
+            using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            var metrics = new PortalMetrics(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), writer, forwarder, new AgentPortal.Core.Data.OpenConnections());
+            var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, metrics, NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
             var exports = Exports(spans / SpansPerExport);
             Task Send(AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest export) => otlp.ExportAsync(export, "default-project", CancellationToken.None);
             await SendAllAsync(Exports(WarmUpExports), InProcessSenders, Send);
