@@ -37,7 +37,7 @@ public static class Conversation
         var attributes = Index(span.Attributes);
         var detail = span.Events.FirstOrDefault(e => e.Name == "gen_ai.client.inference.operation.details");
         return FromGenAi(detail is null ? attributes : Merge(attributes, Index(detail.Attributes)))
-            ?? FromIndexed(attributes, "gen_ai.prompt.", "gen_ai.completion.")
+            ?? FromIndexed(attributes)
             ?? FromOpenInference(attributes)
             ?? FromEvents(span.Events)
             ?? FromWholeMessages(attributes)
@@ -82,13 +82,13 @@ public static class Conversation
         return turns.Count == 0 ? null : turns;
     }
 
-    /// <summary>prefix.N.role / .content / .finish_reason / .tool_call_id / .tool_calls.M.{id,name,arguments}.</summary>
-    private static List<ChatTurn>? FromIndexed(Dictionary<string, string> attributes, string inputPrefix, string outputPrefix)
+    /// <summary>gen_ai.prompt.N / gen_ai.completion.N: .role / .content / .finish_reason / .tool_call_id / .tool_calls.M.{id,name,arguments}.</summary>
+    private static List<ChatTurn>? FromIndexed(Dictionary<string, string> attributes)
     {
         var turns = new List<ChatTurn>();
-        foreach (var (prefix, output) in new[] { (inputPrefix, false), (outputPrefix, true) })
+        foreach (var (prefix, output) in new[] { ("gen_ai.prompt.", false), ("gen_ai.completion.", true) })
         {
-            foreach (var (index, fields) in Numbered(attributes, prefix))
+            foreach (var (_, fields) in Numbered(attributes, prefix))
             {
                 var calls = Numbered(fields, "tool_calls.")
                     .Select(c => new ToolCall(c.Fields.GetValueOrDefault("id"), c.Fields.GetValueOrDefault("name") ?? c.Fields.GetValueOrDefault("function.name") ?? "tool",

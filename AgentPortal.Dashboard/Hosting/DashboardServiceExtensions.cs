@@ -37,8 +37,10 @@ public static class DashboardServiceExtensions
 
         builder.Services.AddPortalMetrics();
         builder.ListenForOtlpGrpc();
-        builder.Services.AddGrpc(options =>
-            options.MaxReceiveMessageSize = builder.Configuration.GetValue<int?>($"{ApiOptions.SectionName}:{nameof(ApiOptions.OtlpMaxBodyBytes)}") ?? new ApiOptions().OtlpMaxBodyBytes);
+        builder.Services.AddGrpc();
+        // One size limit for OTLP, whichever way it arrives.
+        builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<ApiOptions>>((grpc, api) => grpc.MaxReceiveMessageSize = api.Value.OtlpMaxBodyBytes);
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();

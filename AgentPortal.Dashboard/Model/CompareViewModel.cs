@@ -10,8 +10,6 @@ public sealed record Comparison(IReadOnlyList<Agent> Choices, IReadOnlyList<Agen
 /// <summary>The compare page: 2 to 5 agents' figures side by side and their hourly series overlaid.</summary>
 public sealed class CompareViewModel(AgentComparisonService comparison, IAgentRegistry registry, ILogger<CompareViewModel> logger)
 {
-    public static IReadOnlyList<string> Palette { get; } = ["#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa"];
-
     private IReadOnlyList<Agent>? _choices;
 
     public Loadable<Comparison> Compared { get; } = new(logger, "the comparison");
@@ -20,7 +18,8 @@ public sealed class CompareViewModel(AgentComparisonService comparison, IAgentRe
     public static IReadOnlyList<string> Requested(string? agentIds) =>
         [.. (agentIds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal)];
 
-    public static string Colour(int index) => Palette[index % Palette.Count];
+    /// <summary>An agent's colour: its swatch and its line on every chart, from the theme's chart colours.</summary>
+    public static string Colour(int index) => PortalTheme.ChartColours[index % PortalTheme.ChartColours.Count];
 
     public Task LoadAsync(string? agentIds, Period period, bool quiet = false) => Compared.LoadAsync(async cancellationToken =>
     {

@@ -63,6 +63,21 @@ public static class Display
     public static MudBlazor.Color AgentColor(Core.Agents.AgentStatus status) =>
         status == Core.Agents.AgentStatus.Active ? MudBlazor.Color.Success : MudBlazor.Color.Default;
 
+    /// <summary>A round step, 1, 2 or 5 times a power of ten, at least <paramref name="raw"/> (1 for anything up to 1): axis ticks read as round numbers.</summary>
+    public static double RoundStep(double raw)
+    {
+        if (raw <= 1)
+        {
+            return 1;
+        }
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        var mantissa = raw / magnitude;
+        return (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * magnitude;
+    }
+
+    /// <summary>A fraction (0 to 1) as a CSS percentage, for bars and ticks placed along an axis.</summary>
+    public static string CssPercent(double fraction) => (fraction * 100).ToString("0.###", s_culture) + "%";
+
     /// <summary>A JSON object or array indented for reading; any other text as it came.</summary>
     public static string PrettyJson(string text)
     {

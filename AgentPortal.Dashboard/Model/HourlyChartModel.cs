@@ -72,19 +72,8 @@ public static class HourlyChartModel
         return (Math.Pow(1000, commas), commas);
     }
 
-    /// <summary>A round step (1, 2 or 5 times a power of ten) that gives about five ticks up to <paramref name="max"/>.</summary>
-    public static int TickStep(double max)
-    {
-        var raw = max / 5;
-        if (raw <= 1)
-        {
-            return 1;
-        }
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        var mantissa = raw / magnitude;
-        var step = mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10;
-        return (int)Math.Min(int.MaxValue, step * magnitude);
-    }
+    /// <summary>A round step that gives about five ticks up to <paramref name="max"/>.</summary>
+    public static int TickStep(double max) => (int)Math.Min(int.MaxValue, Display.RoundStep(max / 5));
 
     public static TimeSpan LabelSpacing(TimeSpan period) =>
         period <= TimeSpan.FromHours(2) ? TimeSpan.FromHours(1)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentPortal.Dashboard.Components;
 
 namespace AgentPortal.Dashboard.Model;
 
@@ -70,13 +71,9 @@ public sealed record Period(string Key, DateTime From, DateTime To, string Label
         {
             problem = $"The end '{to}' is not a date and time like 2026-11-21T08:00 (UTC).";
         }
-        else if (end <= start)
+        else if (RangeProblem(start, end) is { } range)
         {
-            problem = "The start must be earlier than the end.";
-        }
-        else if (end - start > MaxCustomLength)
-        {
-            problem = "A custom period can be at most 366 days long.";
+            problem = range;
         }
         else
         {
@@ -88,7 +85,14 @@ public sealed record Period(string Key, DateTime From, DateTime To, string Label
 
     public static string Format(DateTime utc) => utc.ToString(UrlFormat, CultureInfo.InvariantCulture);
 
-    private static bool TryParse(string? text, out DateTime utc) =>
+    /// <summary>Why a custom period from <paramref name="start"/> to <paramref name="end"/> cannot be shown; null when it can.</summary>
+    public static string? RangeProblem(DateTime start, DateTime end) =>
+        end <= start ? UiText.Period.StartBeforeEnd
+        : end - start > MaxCustomLength ? UiText.Period.TooLong
+        : null;
+
+    /// <summary>A UTC date and time as the address (and a datetime-local input) writes it, with seconds or a bare date accepted too.</summary>
+    public static bool TryParse(string? text, out DateTime utc) =>
         DateTime.TryParseExact(text, [UrlFormat, "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd"], CultureInfo.InvariantCulture,
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out utc);
 }

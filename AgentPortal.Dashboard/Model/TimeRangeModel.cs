@@ -1,4 +1,3 @@
-using System.Globalization;
 using AgentPortal.Dashboard.Components;
 
 namespace AgentPortal.Dashboard.Model;
@@ -9,9 +8,6 @@ namespace AgentPortal.Dashboard.Model;
 /// </summary>
 public sealed class TimeRangeModel
 {
-    /// <summary>How a datetime-local input writes its value.</summary>
-    public const string InputFormat = "yyyy-MM-dd'T'HH:mm";
-
     private string? _shownChoice;
 
     public string ShownKey { get; private set; } = TimeRange.Default.Key;
@@ -34,8 +30,8 @@ public sealed class TimeRangeModel
         }
         _shownChoice = selected.Choice;
         ShownKey = selected.Key;
-        FromText = Format(selected.From);
-        ToText = Format(selected.To);
+        FromText = Period.Format(selected.From);
+        ToText = Period.Format(selected.To);
     }
 
     /// <summary>A preset's query, or null for "Custom", which only opens the inputs until Apply.</summary>
@@ -54,25 +50,15 @@ public sealed class TimeRangeModel
     {
         get
         {
-            if (!TryParse(FromText, out var from) || !TryParse(ToText, out var to))
-            {
-                return UiText.Period.BothNeeded;
-            }
-            return to <= from ? UiText.Period.StartBeforeEnd
-                : to - from > Period.MaxCustomLength ? UiText.Period.TooLong
-                : null;
+            return Period.TryParse(FromText, out var from) && Period.TryParse(ToText, out var to)
+                ? Period.RangeProblem(from, to)
+                : UiText.Period.BothNeeded;
         }
     }
 
     /// <summary>The custom period's query; null while <see cref="CustomProblem"/> says why not.</summary>
     public IReadOnlyDictionary<string, object?>? Apply() =>
-        CustomProblem is null && TryParse(FromText, out var from) && TryParse(ToText, out var to)
+        CustomProblem is null && Period.TryParse(FromText, out var from) && Period.TryParse(ToText, out var to)
             ? new Dictionary<string, object?> { ["range"] = TimeRange.CustomKey, ["from"] = Period.Format(from), ["to"] = Period.Format(to) }
             : null;
-
-    public static string Format(DateTime utc) => utc.ToString(InputFormat, CultureInfo.InvariantCulture);
-
-    private static bool TryParse(string? text, out DateTime utc) =>
-        DateTime.TryParseExact(text, [InputFormat, "yyyy-MM-dd'T'HH:mm:ss"], CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out utc);
 }

@@ -279,7 +279,7 @@ public sealed class TraceExplorer
     public IReadOnlyList<AxisTick> Ticks(int count = 6)
     {
         var length = WindowEnd - WindowStart;
-        var step = RoundStep(length / (double)Math.Max(1, count));
+        var step = Display.RoundStep(length / (double)Math.Max(1, count));
         var first = Math.Ceiling((WindowStart - Start) / step) * step;
         var ticks = new List<AxisTick>();
         for (var at = first; at <= WindowEnd - Start + 0.5; at += step)
@@ -287,17 +287,6 @@ public sealed class TraceExplorer
             ticks.Add(new AxisTick((at - (WindowStart - Start)) / length, Label(at)));
         }
         return ticks;
-    }
-
-    private static double RoundStep(double nanos)
-    {
-        if (nanos <= 1)
-        {
-            return 1;
-        }
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(nanos)));
-        var mantissa = nanos / magnitude;
-        return (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * magnitude;
     }
 
     public static string Label(double nanos) => nanos switch

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AgentPortal.Core.Telemetry;
 using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
@@ -117,8 +116,6 @@ public partial class TraceDetail : IDisposable
         : null);
 
     private static string Icon(SpanCategory category) => SpanIcons.Of(category);
-
-    private static string Css(double fraction) => (fraction * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
 
     public void Dispose() => _self?.Dispose();
 }
