@@ -9,7 +9,15 @@ using AgentPortal.Dashboard.Tests.Infrastructure;
 
 namespace AgentPortal.Dashboard.Tests.Api;
 
+/// <summary>
+/// Runs alone: OpenTelemetry listens to meters by name, so portals that other tests start in this process
+/// at the same time would add their runs and spans to the counts checked here.
+/// </summary>
+[CollectionDefinition(nameof(MetricsApiTests), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
 /// <summary>GET /metrics: the whole Prometheus exposition parsed, its names, types, labels and buckets checked.</summary>
+[Collection(nameof(MetricsApiTests))]
 public sealed partial class MetricsApiTests
 {
     private static readonly Dictionary<string, string> s_expected = new()
