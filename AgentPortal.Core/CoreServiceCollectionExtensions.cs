@@ -2,6 +2,7 @@ using AgentPortal.Core.Agents;
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Health;
+using AgentPortal.Core.Llm;
 using AgentPortal.Core.Security;
 using AgentPortal.Core.Telemetry;
 using AgentPortal.Core.Telemetry.ClickHouse;
@@ -31,19 +32,22 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.SectionName);
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName);
         services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
+        services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
         services.AddSingleton<IValidateOptions<TracingOptions>, ValidateTracingOptions>();
         services.AddSingleton<IValidateOptions<ApiOptions>, ValidateApiOptions>();
         services.AddSingleton<IValidateOptions<ForwardingOptions>, ValidateForwardingOptions>();
+        services.AddSingleton<IValidateOptions<LlmOptions>, ValidateLlmOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
             .Include<BootstrapOptions>()
             .Include<TracingOptions>()
             .Include<ApiOptions>()
-            .Include<ForwardingOptions>());
+            .Include<ForwardingOptions>()
+            .Include<LlmOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<OpenConnections>();
@@ -81,6 +85,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Otlp.SpanForwarder>();
         services.AddHostedService(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
         services.AddSingleton<IDependencyCheck>(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
+
+        services.AddLlmGateway();
 
         services.AddSingleton<DependencyChecker>();
         services.AddSingleton<IDependencyCheck, PortalDatabaseCheck>();

@@ -13,6 +13,9 @@ public sealed class ApiOptions
     /// <summary>Largest OTLP/HTTP export accepted, measured after gzip decompression; larger ones get 413.</summary>
     public int OtlpMaxBodyBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>Largest chat request accepted by /chat/completions and /chat/stream (long conversations, images); larger ones get 413.</summary>
+    public int ChatMaxBodyBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>
     /// Where OTLP/gRPC is received (HTTP/2 without TLS, its own port as collectors expect: 4317); empty turns it off.
     /// </summary>
@@ -36,6 +39,10 @@ public sealed class ValidateApiOptions : IValidateOptions<ApiOptions>
         if (options.OtlpMaxBodyBytes is < 1024 or > 1024 * 1024 * 1024)
         {
             problems.Add("Api:OtlpMaxBodyBytes", $"{options.OtlpMaxBodyBytes} is out of range.", "1024 to 1073741824 bytes", "67108864");
+        }
+        if (options.ChatMaxBodyBytes is < 1024 or > 256 * 1024 * 1024)
+        {
+            problems.Add("Api:ChatMaxBodyBytes", $"{options.ChatMaxBodyBytes} is out of range.", "1024 to 268435456 bytes", "16777216");
         }
         if (!string.IsNullOrWhiteSpace(options.OtlpGrpcUrl)
             && !(Uri.TryCreate(options.OtlpGrpcUrl, UriKind.Absolute, out var grpc) && grpc.Scheme == Uri.UriSchemeHttp && grpc.AbsolutePath == "/"

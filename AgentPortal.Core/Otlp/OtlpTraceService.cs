@@ -17,6 +17,9 @@ public sealed class OtlpExportResult
 
     public int Rejected { get; private set; }
 
+    /// <summary>The spans as committed: linked to their run and agent.</summary>
+    public IReadOnlyList<SpanRecord> Stored { get; internal set; } = [];
+
     public string ErrorMessage => Rejected == 0
         ? ""
         : string.Join("; ", _reasons) + (Rejected > _reasons.Count ? $"; and {Rejected - _reasons.Count} more rejected spans" : "");
@@ -88,6 +91,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
                 records.Add(span);
             }
             var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records), cancellationToken);
+            result.Stored = records;
             LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
             metrics.SpansIngested(records, result.Rejected);
             if (forwarder.Enabled)
@@ -226,6 +230,13 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         }
 
         var requester = Get("metadata.requester_metadata");
+        // The gateway's own span of a call the portal's chat API made and recorded (LiteLLM writes the
+        // request's metadata as metadata.*): it hangs under the portal's span and is not counted twice.
+        var recorded = Get("metadata.agentportal_span_id") is { } recordedSpan && AgentRunService.IsHexId(recordedSpan, 16)
+            && Get("metadata.agentportal_trace_id") is { } recordedTrace && AgentRunService.IsHexId(recordedTrace, 32)
+            && recordedSpan != Convert.ToHexStringLower(span.SpanId.Span)
+                ? (Trace: recordedTrace, Span: recordedSpan)
+                : ((string Trace, string Span)?)null;
         var errorType = Get("error.type");
         var status = span.Status?.Code switch
         {
@@ -245,7 +256,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             DurationNanos = (long)Math.Min(span.EndTimeUnixNano - span.StartTimeUnixNano, long.MaxValue),
             Status = status,
             StatusMessage = string.IsNullOrEmpty(span.Status?.Message) ? errorType : span.Status.Message,
-            Operation = Get(GenAiAttributes.Operation) ?? GenAiAttributes.DialectOperation(Get),
+            Operation = recorded is not null ? GenAiAttributes.RecordedByPortal : Get(GenAiAttributes.Operation) ?? GenAiAttributes.DialectOperation(Get),
             Provider = First(GenAiAttributes.Provider) ?? GenAiAttributes.VercelProvider(Get("ai.model.provider")),
             RequestModel = First(GenAiAttributes.RequestModels),
             ResponseModel = First(GenAiAttributes.ResponseModels),
@@ -267,7 +278,9 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             Get(GenAiAttributes.AgentId[0]) ?? Get(GenAiAttributes.AgentId[1]) ?? RequesterMetadata.Find(requester, "agent_id"),
             Get(GenAiAttributes.AgentNames[0]) ?? Get(GenAiAttributes.AgentNames[1]) ?? RequesterMetadata.Find(requester, "agent_name") ?? First(GenAiAttributes.AgentNames[2..]),
             Get("metadata.agent_type") ?? RequesterMetadata.Find(requester, "agent_type"),
-            Get("metadata.parent_trace_id") ?? RequesterMetadata.Find(requester, "parent_trace_id"));
+            Get("metadata.parent_trace_id") ?? RequesterMetadata.Find(requester, "parent_trace_id"),
+            recorded?.Trace,
+            recorded?.Span);
         return new MappedSpan(record, hints);
     }
 
@@ -279,11 +292,16 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     private async Task LinkToRunsAsync(List<MappedSpan> spans, CancellationToken cancellationToken)
     {
         var moves = new Dictionary<string, string>(StringComparer.Ordinal);
+        var recordedParents = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (span, hints) in spans)
         {
-            if (hints.ParentTraceId?.ToLowerInvariant() is { } parent && AgentRunService.IsHexId(parent, 32) && parent != span.TraceId)
+            if ((hints.RecordedTraceId ?? RunTraceOf(hints.ParentTraceId, span.TraceId)) is var runTrace && runTrace != span.TraceId)
             {
-                moves.TryAdd(span.TraceId, parent);
+                moves.TryAdd(span.TraceId, runTrace);
+            }
+            if (hints.RecordedSpanId is { } recordedSpan)
+            {
+                recordedParents.TryAdd(span.TraceId, recordedSpan);
             }
         }
         if (moves.Count == 0)
@@ -292,7 +310,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         }
 
         var runRoots = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var runTrace in moves.Values.Distinct())
+        foreach (var runTrace in moves.Where(m => !recordedParents.ContainsKey(m.Key)).Select(m => m.Value).Distinct())
         {
             runRoots[runTrace] = (await store.GetRunAsync(runTrace, cancellationToken))?.SpanId;
         }
@@ -305,13 +323,18 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             }
             var isRootOfItsTrace = span.ParentSpanId is null || !spanIdsByTrace[span.TraceId].Contains(span.ParentSpanId);
             span.Attributes = [.. span.Attributes, new("agentportal.original_trace_id", span.TraceId)];
+            var originalTrace = span.TraceId;
             span.TraceId = runTrace;
-            if (isRootOfItsTrace && runRoots[runTrace] is { } rootSpanId)
+            if (isRootOfItsTrace && (recordedParents.GetValueOrDefault(originalTrace) ?? runRoots.GetValueOrDefault(runTrace)) is { } newParent)
             {
-                span.ParentSpanId = rootSpanId;
+                span.ParentSpanId = newParent;
             }
         }
     }
+
+    /// <summary>The trace a span ends up in: its run's when it names one (metadata.parent_trace_id), else its own.</summary>
+    public static string RunTraceOf(string? parentTraceId, string traceId) =>
+        parentTraceId?.ToLowerInvariant() is { } parent && AgentRunService.IsHexId(parent, 32) ? parent : traceId;
 
     private async Task ResolveAgentsAsync(List<MappedSpan> spans, string projectId, CancellationToken cancellationToken)
     {
@@ -386,7 +409,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     /// <summary>What a span says about its agent and run, read once and used to link it.</summary>
-    private sealed record LinkHints(string? AgentKey, string? AgentName, string? AgentType, string? ParentTraceId);
+    private sealed record LinkHints(string? AgentKey, string? AgentName, string? AgentType, string? ParentTraceId, string? RecordedTraceId = null, string? RecordedSpanId = null);
 
     private readonly record struct MappedSpan(SpanRecord Span, LinkHints Hints);
 

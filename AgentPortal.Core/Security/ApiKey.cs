@@ -10,6 +10,9 @@ public enum ApiKeyScopes
 
     /// <summary>Read agents, stats and traces.</summary>
     Read = 2,
+
+    /// <summary>Chat through the portal's LLM gateway (/chat/completions, /chat/stream).</summary>
+    Chat = 4,
 }
 
 /// <summary>A machine caller's key for one project. Only a SHA-256 hash of the key is stored.</summary>
@@ -40,8 +43,9 @@ public static class ApiKeyScopeNames
 {
     public const string Ingest = "ingest";
     public const string Read = "read";
+    public const string Chat = "chat";
 
-    public static string Allowed => $"{Ingest}, {Read}";
+    public static string Allowed => $"{Ingest}, {Read}, {Chat}";
 
     public static bool TryParse(string? text, out ApiKeyScopes scopes)
     {
@@ -60,6 +64,9 @@ public static class ApiKeyScopeNames
                 case Read:
                     scopes |= ApiKeyScopes.Read;
                     break;
+                case Chat:
+                    scopes |= ApiKeyScopes.Chat;
+                    break;
                 default:
                     scopes = ApiKeyScopes.None;
                     return false;
@@ -69,5 +76,5 @@ public static class ApiKeyScopeNames
     }
 
     public static string Format(ApiKeyScopes scopes) =>
-        string.Join(",", new[] { (ApiKeyScopes.Ingest, Ingest), (ApiKeyScopes.Read, Read) }.Where(s => scopes.HasFlag(s.Item1)).Select(s => s.Item2));
+        string.Join(",", new[] { (ApiKeyScopes.Ingest, Ingest), (ApiKeyScopes.Read, Read), (ApiKeyScopes.Chat, Chat) }.Where(s => scopes.HasFlag(s.Item1)).Select(s => s.Item2));
 }

@@ -12,6 +12,12 @@ public static class GenAiAttributes
     public const string RequestModel = "gen_ai.request.model";
     public const string ResponseModel = "gen_ai.response.model";
 
+    /// <summary>
+    /// The operation given to a gateway's span of a call the portal's chat API already recorded: shown
+    /// in the trace under the portal's span, not counted as a second LLM call.
+    /// </summary>
+    public const string RecordedByPortal = "gateway_request";
+
     public static readonly string[] Provider = ["gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system"];
     public static readonly string[] RequestModels = [RequestModel, "llm.model_name", "ai.model.id"];
     public static readonly string[] ResponseModels = [ResponseModel, "ai.response.model"];

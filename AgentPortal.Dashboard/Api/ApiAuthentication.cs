@@ -25,6 +25,7 @@ public static class ApiAuthentication
     public const string ScopeClaim = "agentportal:scope";
     public const string IngestPolicy = "api:ingest";
     public const string ReadPolicy = "api:read";
+    public const string ChatPolicy = "api:chat";
 
     public const string MissingKeyDetail =
         "Send a project API key as 'Authorization: Bearer <key>' (or in the x-api-key header). Create one with: AgentPortal.Dashboard apikey create --project default-project --scopes ingest,read";
@@ -53,6 +54,10 @@ public static class ApiAuthentication
             .AddPolicy(IngestPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
                 context.User.IsApiKeyCaller()
                     ? context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Ingest)
+                    : context.User.IsInRole(PortalRoles.Admin) || context.User.IsInRole(PortalRoles.Operator)))
+            .AddPolicy(ChatPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
+                context.User.IsApiKeyCaller()
+                    ? context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Chat)
                     : context.User.IsInRole(PortalRoles.Admin) || context.User.IsInRole(PortalRoles.Operator)))
             .AddPolicy(ReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
                 !context.User.IsApiKeyCaller() || context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Read)));
@@ -151,6 +156,10 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             claims.Add(new Claim(ApiAuthentication.ScopeClaim, ApiKeyScopeNames.Read));
         }
+        if (identity.Scopes.HasFlag(ApiKeyScopes.Chat))
+        {
+            claims.Add(new Claim(ApiAuthentication.ScopeClaim, ApiKeyScopeNames.Chat));
+        }
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
     }
 
@@ -164,5 +173,5 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         ApiAuthentication.WriteProblemAsync(Context, StatusCodes.Status403Forbidden, "Scope missing",
-            "This API key lacks the scope this endpoint needs: registering agents and starting or ending runs need 'ingest'; reading agents, stats and traces needs 'read'.");
+            "This API key lacks the scope this endpoint needs: registering agents and starting or ending runs need 'ingest'; reading agents, stats and traces needs 'read'; chat needs 'chat'.");
 }

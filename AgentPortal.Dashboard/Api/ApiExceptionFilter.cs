@@ -40,6 +40,14 @@ internal sealed partial class ApiExceptionFilter(ILogger<ApiExceptionFilter> log
             context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(title: "Too many requests", detail: ex.Message, statusCode: StatusCodes.Status429TooManyRequests);
         }
+        catch (AgentPortal.Core.Llm.LlmGatewayException ex)
+        {
+            if (ex.RetryAfter is { } retryAfter)
+            {
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: ex.StatusCode);
+        }
         catch (AgentPortal.Core.Telemetry.ReadOnlyTelemetryStoreException ex)
         {
             return TypedResults.Problem(title: "Read-only telemetry store", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -83,6 +83,13 @@ public sealed class JsonRequest : IDisposable
         return new JsonRequest(document);
     }
 
+    /// <summary>A field as it came, for fields whose shape is checked by the caller; null when absent or null.</summary>
+    public JsonElement? Element(string field) =>
+        Root.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    /// <summary>The whole body as a mutable JSON object, independent of this reader.</summary>
+    public System.Text.Json.Nodes.JsonObject ToJsonObject() => System.Text.Json.Nodes.JsonObject.Create(Root.Clone())!;
+
     public bool Has(string field) => Root.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null;
 
     public string? String(string field, bool required = false, int maxLength = 255)

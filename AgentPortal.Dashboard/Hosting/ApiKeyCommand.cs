@@ -13,7 +13,7 @@ public static class ApiKeyCommand
 {
     public const string Usage = """
         Usage:
-          AgentPortal.Dashboard apikey create --project <project> --scopes ingest,read [--name <label>]
+          AgentPortal.Dashboard apikey create --project <project> --scopes ingest,read[,chat] [--name <label>]
           AgentPortal.Dashboard apikey list
           AgentPortal.Dashboard apikey revoke <key id>
         Configuration (data folder, provider) is read as when the portal runs, e.g. --Storage:DataDirectory=/var/lib/agentportal.

@@ -173,6 +173,7 @@ public static class DashboardServiceExtensions
         app.MapHealthApi();
         app.MapAccountApi();
         app.MapAgentsApi();
+        app.MapChatApi();
         app.MapOtlpApi();
         app.MapPricesApi();
         // The service checks the API key itself, so a caller without one gets UNAUTHENTICATED, not an HTTP redirect.
