@@ -60,6 +60,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IAgentRegistry, AgentRegistry>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<Pricing.PriceTable>();
+        services.AddSingleton<Chat.ConversationStore>();
         services.AddSingleton<Monitoring.UsageOverviewService>();
         services.AddSingleton<Monitoring.AgentActivityService>();
         services.AddSingleton<Monitoring.AgentComparisonService>();

@@ -19,6 +19,10 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
 
     public DbSet<ModelPrice> ModelPrices => Set<ModelPrice>();
 
+    public DbSet<Chat.Conversation> Conversations => Set<Chat.Conversation>();
+
+    public DbSet<Chat.ConversationMessage> ConversationMessages => Set<Chat.ConversationMessage>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -70,6 +74,46 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
             price.Property(p => p.EffectiveFrom).HasColumnName("effective_from");
             price.Property(p => p.CreatedAt).HasColumnName("created_at");
             price.HasIndex(p => new { p.Model, p.EffectiveFrom }).IsUnique().HasDatabaseName("ux_model_prices_model_effective");
+        });
+
+        builder.Entity<Chat.Conversation>(conversation =>
+        {
+            conversation.ToTable("chat_conversations");
+            conversation.HasKey(c => c.Id);
+            conversation.Property(c => c.Id).HasColumnName("id").HasMaxLength(36);
+            conversation.Property(c => c.UserId).HasColumnName("user_id").HasMaxLength(450).IsRequired();
+            conversation.Property(c => c.Title).HasColumnName("title").HasMaxLength(Chat.Conversation.MaxTitleLength).IsRequired();
+            conversation.Property(c => c.Model).HasColumnName("model").HasMaxLength(255);
+            conversation.Property(c => c.AgentId).HasColumnName("agent_id").HasMaxLength(36);
+            conversation.Property(c => c.SystemPrompt).HasColumnName("system_prompt");
+            conversation.Property(c => c.Temperature).HasColumnName("temperature");
+            conversation.Property(c => c.MaxTokens).HasColumnName("max_tokens");
+            conversation.Property(c => c.CreatedAt).HasColumnName("created_at");
+            conversation.Property(c => c.UpdatedAt).HasColumnName("updated_at");
+            conversation.HasIndex(c => new { c.UserId, c.UpdatedAt }).HasDatabaseName("idx_chat_conversations_user_updated");
+            conversation.HasOne<PortalUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+            conversation.HasMany(c => c.Messages).WithOne().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Chat.ConversationMessage>(message =>
+        {
+            message.ToTable("chat_messages");
+            message.HasKey(m => m.Id);
+            message.Property(m => m.Id).HasColumnName("id").HasMaxLength(36);
+            message.Property(m => m.ConversationId).HasColumnName("conversation_id").HasMaxLength(36).IsRequired();
+            message.Property(m => m.Sequence).HasColumnName("sequence");
+            message.Property(m => m.Role).HasColumnName("role").HasMaxLength(16).IsRequired();
+            message.Property(m => m.Content).HasColumnName("content").IsRequired();
+            message.Property(m => m.Model).HasColumnName("model").HasMaxLength(255);
+            message.Property(m => m.TraceId).HasColumnName("trace_id").HasMaxLength(32);
+            message.Property(m => m.InputTokens).HasColumnName("input_tokens");
+            message.Property(m => m.OutputTokens).HasColumnName("output_tokens");
+            message.Property(m => m.Cost).HasColumnName("cost");
+            message.Property(m => m.LatencyMilliseconds).HasColumnName("latency_ms");
+            message.Property(m => m.TimeToFirstTokenMilliseconds).HasColumnName("ttft_ms");
+            message.Property(m => m.Error).HasColumnName("error");
+            message.Property(m => m.CreatedAt).HasColumnName("created_at");
+            message.HasIndex(m => new { m.ConversationId, m.Sequence }).IsUnique().HasDatabaseName("ux_chat_messages_conversation_sequence");
         });
     }
 

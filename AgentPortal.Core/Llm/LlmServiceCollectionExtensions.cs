@@ -42,6 +42,7 @@ public static class LlmServiceCollectionExtensions
             });
         services.AddSingleton<LlmGateway>();
         services.AddSingleton<ChatService>();
+        services.AddSingleton<ModelCatalog>();
         return services;
     }
 

@@ -287,6 +287,44 @@ public static class UiText
         public const string DataFolder = "Data folder";
     }
 
+    public static class ChatPage
+    {
+        public const string Title = "Chat";
+        public const string Conversations = "Conversations";
+        public const string NewConversation = "New chat";
+        public const string NoConversations = "No conversations yet. Send a message to start one.";
+        public const string Rename = "Rename";
+        public const string Delete = "Delete";
+        public const string Model = "Model";
+        public const string Agent = "Chat as agent";
+        public const string NoAgent = "No agent";
+        public const string SystemPrompt = "System prompt";
+        public const string Temperature = "Temperature";
+        public const string MaxTokens = "Max tokens";
+        public const string Message = "Message";
+        public const string MessageHelp = "Ctrl+Enter sends.";
+        public const string Send = "Send";
+        public const string Stop = "Stop";
+        public const string Answering = "Answering…";
+        public const string Empty = "Ask the selected model something. Each answer shows its tokens, cost, latency and a link to its trace.";
+        public const string OpenTrace = "Open trace";
+        public const string In = "in";
+        public const string Out = "out";
+        public const string FirstToken = "first token";
+        public const string Unpriced = "no price";
+        public const string PerMillion = "per 1M tokens in / out";
+        public const string NotSent = "Not sent";
+        public const string Incomplete = "Incomplete answer";
+        public const string NotConfiguredTitle = "No LLM gateway is configured";
+        public const string NotConfigured = "The chat page sends messages through an OpenAI-compatible gateway such as LiteLLM. Set its base URL and the portal's key there, then restart the portal:";
+        public const string NotConfiguredExample = "Llm__BaseUrl=http://litellm:4000\nLlm__ApiKey=sk-your-litellm-key\nLlm__DefaultModel=gpt-4o-mini";
+        public const string ModelsFailed = "Could not load the gateway's models.";
+        public const string NoModels = "The gateway lists no models. Add models to the gateway (LiteLLM's model_list) and reload.";
+        public const string TitleField = "Title";
+        public const string Save = "Save";
+        public const string Cancel = "Cancel";
+    }
+
     public static class Errors
     {
         public const string NotFoundTitle = "Page not found";

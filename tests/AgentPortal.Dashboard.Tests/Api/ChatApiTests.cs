@@ -7,6 +7,7 @@ using System.Text.Json;
 using AgentPortal.Core.Security;
 using AgentPortal.Dashboard.Api;
 using AgentPortal.Dashboard.Tests.Infrastructure;
+using AgentPortal.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;

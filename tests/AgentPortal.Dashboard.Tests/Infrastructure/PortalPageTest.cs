@@ -25,11 +25,13 @@ public abstract class PortalPageTest : PortalComponentTest
 {
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "agentportal-page-tests", Guid.NewGuid().ToString("N"));
 
-    protected PortalPageTest()
+    /// <param name="settings">Configuration besides the data folder, e.g. the LLM gateway's address.</param>
+    protected PortalPageTest(IReadOnlyDictionary<string, string?>? settings = null)
     {
         Directory.CreateDirectory(_dataDirectory);
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dataDirectory })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build());
         Services.AddPortalCore(_dataDirectory);
         Store = new ScriptedTelemetryStore(new SqliteTelemetryStore(Path.Combine(_dataDirectory, "telemetry.db")));

@@ -40,3 +40,42 @@ public class DisplayTests
     [InlineData(0, "0 %")]
     public void Percent_KeepsOneDecimalForSmallRates(double ratio, string expected) => Assert.Equal(expected, Display.Percent(ratio));
 }
+
+public class ChatMarkdownTests
+{
+    [Theory]
+    [InlineData("<script>alert(1)</script>")]
+    [InlineData("<img src=x onerror=alert(1)>")]
+    public void RawHtml_IsShownAsText(string markdown)
+    {
+        var html = AgentPortal.Dashboard.Model.ChatMarkdown.ToHtml(markdown);
+
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("<img", html);
+        Assert.Contains("&lt;", html);
+    }
+
+    [Theory]
+    [InlineData("[click](javascript:alert(1))")]
+    [InlineData("[click](JAVA\tSCRIPT:alert(1))")]
+    [InlineData("[click](data:text/html,<script>alert(1)</script>)")]
+    [InlineData("<javascript:alert(1)>")]
+    public void LinksThatRunCode_AreMadeInert(string markdown)
+    {
+        var html = AgentPortal.Dashboard.Model.ChatMarkdown.ToHtml(markdown);
+
+        Assert.DoesNotContain("javascript:", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("data:", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void OrdinaryMarkdown_IsRendered()
+    {
+        var html = AgentPortal.Dashboard.Model.ChatMarkdown.ToHtml("**bold** and [docs](https://example.com) and `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+
+        Assert.Contains("<strong>bold</strong>", html);
+        Assert.Contains("href=\"https://example.com\"", html);
+        Assert.Contains("<code>code</code>", html);
+        Assert.Contains("<table>", html);
+    }
+}

@@ -2,7 +2,6 @@ using AgentPortal.Dashboard.Components;
 using AgentPortal.Dashboard.Components.Pages;
 using AgentPortal.Dashboard.Tests.Infrastructure;
 using Bunit;
-using ChatPage = AgentPortal.Dashboard.Components.Pages.Chat.Chat;
 using ToolsPage = AgentPortal.Dashboard.Components.Pages.Tools.Tools;
 
 namespace AgentPortal.Dashboard.Tests.Components.Pages;
@@ -10,16 +9,6 @@ namespace AgentPortal.Dashboard.Tests.Components.Pages;
 /// <summary>Pages without data of their own: they say plainly what they are, and show nothing made up.</summary>
 public class StaticPagesTests : PortalComponentTest
 {
-    [Fact]
-    public void Chat_SaysItIsNotBuiltYet_AndWhatItWillShow()
-    {
-        var page = Render<ChatPage>();
-
-        Assert.Equal(UiText.Nav.Chat, page.Find("h1").TextContent);
-        Assert.Contains(UiText.Planned.Heading, page.Markup);
-        Assert.NotEmpty(page.FindAll("ul.planned-list li"));
-    }
-
     [Fact]
     public void Tools_SaysItIsNotBuiltYet_AndWhatItWillShow()
     {

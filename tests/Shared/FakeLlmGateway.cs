@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AgentPortal.Dashboard.Tests.Infrastructure;
+namespace AgentPortal.Tests.Shared;
 
 /// <summary>How the fake gateway answers the next chat requests.</summary>
 public enum GatewayBehaviour

@@ -1,0 +1,161 @@
+using System.Security.Claims;
+using AgentPortal.Core.Chat;
+using AgentPortal.Core.Identity;
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Dashboard.Components;
+using AgentPortal.Dashboard.Components.Pages.Chat;
+using AgentPortal.Dashboard.Tests.Infrastructure;
+using AgentPortal.Tests.Shared;
+using Bunit;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentPortal.Dashboard.Tests.Components.Pages;
+
+/// <summary>One loopback gateway for the chat page tests, speaking LiteLLM's OpenAI-compatible API.</summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public FakeLlmGateway Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Gateway = await FakeLlmGateway.StartAsync();
+
+    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+}
+
+public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
+{
+    private readonly FakeLlmGateway _gateway;
+    private string _userId = "";
+
+    public ChatPageTests(GatewayFixture fixture)
+        : base(new Dictionary<string, string?>
+        {
+            ["Llm:BaseUrl"] = fixture.Gateway.BaseUrl,
+            ["Llm:ApiKey"] = FakeLlmGateway.Key,
+            ["Llm:DefaultModel"] = "gpt-4o-mini",
+            ["Llm:MaxRetries"] = "0",
+        })
+    {
+        _gateway = fixture.Gateway;
+        _gateway.Behaviour = GatewayBehaviour.Answer;
+        _gateway.PieceDelay = TimeSpan.Zero;
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = new PortalUser { UserName = AdminEmail, Email = AdminEmail };
+        Assert.True((await users.CreateAsync(user)).Succeeded);
+        _userId = user.Id;
+        Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, _userId));
+        // Chat calls are recorded through the write queue, which commits on its own loop (stopped when the services are disposed).
+        await Services.GetRequiredService<TelemetryWriter>().StartAsync(CancellationToken.None);
+    }
+
+    private ConversationStore Conversations => Services.GetRequiredService<ConversationStore>();
+
+    [Fact]
+    public void ListsTheGatewaysModelsWithTheirPrices_AndSaysThereAreNoConversationsYet()
+    {
+        var page = Render<Chat>();
+
+        page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+        Assert.Contains("$0.15 / $0.6", page.Markup);
+        Assert.Contains(UiText.ChatPage.NoConversations, page.Markup);
+        Assert.Contains(UiText.ChatPage.Empty, page.Markup);
+    }
+
+    [Fact]
+    public async Task SendingAMessage_ShowsTheAnswerWithItsFigures_AndSavesTheConversation()
+    {
+        var page = Render<Chat>();
+        page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+
+        page.FindAll("textarea")[^1].Input("Say hello");
+        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click();
+
+        page.WaitForAssertion(() => Assert.Contains("Hello from the gateway.", page.Find("[data-testid=chat-answer]").TextContent), s_waitTimeout);
+        page.WaitForAssertion(() =>
+        {
+            var figures = page.Find("[data-testid=chat-figures]").TextContent;
+            Assert.Contains("12 in", figures);
+            Assert.Contains("4 out", figures);
+            Assert.Contains(UiText.ChatPage.OpenTrace, figures);
+        }, s_waitTimeout);
+        page.WaitForAssertion(() => Assert.Contains("Say hello", page.Find($"[role=navigation][aria-label='{UiText.ChatPage.Conversations}']").TextContent), s_waitTimeout);
+        var saved = Assert.Single(await Conversations.ListAsync(_userId, CancellationToken.None));
+        var conversation = await Conversations.GetAsync(_userId, saved.Id, CancellationToken.None);
+        Assert.Equal(["user", "assistant"], conversation.Messages.Select(m => m.Role));
+        Assert.Equal("gpt-4o-mini", conversation.Model);
+        Assert.NotNull(conversation.Messages[1].TraceId);
+    }
+
+    [Fact]
+    public async Task AGatewayError_IsShownInPlace_AndTheTypedMessageIsKept()
+    {
+        _gateway.Behaviour = GatewayBehaviour.ServerError;
+        var page = Render<Chat>();
+        page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+
+        page.FindAll("textarea")[^1].Input("Will this fail?");
+        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click();
+
+        page.WaitForAssertion(() => Assert.Contains("upstream provider failed", page.Find("[data-testid=chat-error]").TextContent), s_waitTimeout);
+        Assert.Equal("Will this fail?", page.FindAll("textarea")[^1].GetAttribute("value") ?? page.FindAll("textarea")[^1].TextContent);
+        Assert.Empty(page.FindAll("[data-testid=chat-question]"));
+        Assert.Empty(await Conversations.ListAsync(_userId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ASavedConversation_Opens_IsRenamed_AndIsDeleted()
+    {
+        var created = await Conversations.CreateAsync(_userId, "Quarterly numbers", new ConversationSettings("gpt-4o-mini", null, "Be brief.", 0.2, 100), CancellationToken.None);
+        await Conversations.AddMessageAsync(_userId, created.Id, new ConversationMessage { Id = "", ConversationId = "", Role = "user", Content = "Revenue in Q3?" }, CancellationToken.None);
+        await Conversations.AddMessageAsync(_userId, created.Id, new ConversationMessage { Id = "", ConversationId = "", Role = "assistant", Content = "**42** million" }, CancellationToken.None);
+        var page = Render<Chat>();
+        page.WaitForAssertion(() => Assert.Contains("Quarterly numbers", page.Markup), s_waitTimeout);
+
+        page.Find(".conversation-open").Click();
+        page.WaitForAssertion(() => Assert.Contains("<strong>42</strong> million", page.Find("[data-testid=chat-answer]").InnerHtml), s_waitTimeout);
+        Assert.Contains("Be brief.", page.Markup);
+
+        page.Find($"button[aria-label='{UiText.ChatPage.Rename} Quarterly numbers']").Click();
+        page.Find(".conversation-list input").Input("Q3 revenue");
+        page.FindAll("button").Single(b => b.TextContent == UiText.ChatPage.Save).Click();
+        page.WaitForAssertion(() => Assert.Contains("Q3 revenue", page.Find(".conversation-list").TextContent), s_waitTimeout);
+        Assert.Equal("Q3 revenue", (await Conversations.GetAsync(_userId, created.Id, CancellationToken.None)).Title);
+
+        var dialogs = Render<MudBlazor.MudDialogProvider>();
+        page.Find($"button[aria-label='{UiText.ChatPage.Delete} Q3 revenue']").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("cannot be undone", dialogs.Markup), s_waitTimeout);
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == UiText.ChatPage.Delete).Click();
+        page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.NoConversations, page.Markup), s_waitTimeout);
+        Assert.Empty(page.FindAll("[data-testid=chat-answer]"));
+        Assert.Empty(await Conversations.ListAsync(_userId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnotherPersonsConversation_IsNotFound()
+    {
+        var created = await Conversations.CreateAsync(_userId, "Mine", new ConversationSettings(null, null, null, null, null), CancellationToken.None);
+
+        await Assert.ThrowsAsync<AgentPortal.Core.Common.NotFoundException>(() => Conversations.GetAsync("someone-else", created.Id, CancellationToken.None));
+        await Assert.ThrowsAsync<AgentPortal.Core.Common.NotFoundException>(() => Conversations.DeleteAsync("someone-else", created.Id, CancellationToken.None));
+        Assert.Single(await Conversations.ListAsync(_userId, CancellationToken.None));
+    }
+}
+
+public class ChatPageWithoutGatewayTests : PortalPageTest
+{
+    [Fact]
+    public void SaysWhichSettingsToSet_WithAnExample()
+    {
+        var page = Render<Chat>();
+
+        Assert.Contains(UiText.ChatPage.NotConfiguredTitle, page.Markup);
+        Assert.Contains("Llm__BaseUrl=http://litellm:4000", page.Markup);
+        Assert.Empty(page.FindAll("textarea"));
+    }
+}
