@@ -15,4 +15,8 @@ public interface IDependencyCheck
 }
 
 /// <param name="Error">Why the dependency is down, in words an operator can act on; never a secret.</param>
-public sealed record DependencyStatus(string Name, bool Up, bool Required, TimeSpan Latency, string? Error);
+/// <param name="Version">The dependency's version when it tells it.</param>
+public sealed record DependencyStatus(string Name, bool Up, bool Required, TimeSpan Latency, string? Error, string? Version = null);
+
+/// <summary>The last time a dependency was found down, and why.</summary>
+public sealed record DependencyFailure(DateTime At, string Error);

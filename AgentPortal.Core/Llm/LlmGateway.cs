@@ -32,6 +32,7 @@ public sealed partial class LlmGateway
     private readonly OpenAIModelClient? _models;
     private readonly TimeProvider _time;
     private readonly ILogger<LlmGateway> _logger;
+    private readonly HttpClient _http;
     private (DateTimeOffset At, IReadOnlyList<string> Ids)? _modelCache;
 
     public LlmGateway(IOptions<LlmOptions> options, IHttpClientFactory clients, TimeProvider time, ILogger<LlmGateway> logger)
@@ -39,6 +40,7 @@ public sealed partial class LlmGateway
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _http = clients.CreateClient(HttpClientName);
         if (!_options.Enabled)
         {
             return;
@@ -46,7 +48,7 @@ public sealed partial class LlmGateway
         var clientOptions = new OpenAIClientOptions
         {
             Endpoint = _options.Endpoint,
-            Transport = new HttpClientPipelineTransport(clients.CreateClient(HttpClientName)),
+            Transport = new HttpClientPipelineTransport(_http),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
             // Also bounds the wait between two pieces of a streamed answer.
             NetworkTimeout = _options.Timeout,
@@ -67,10 +69,10 @@ public sealed partial class LlmGateway
     public string? DefaultModel => _options.DefaultModel is { Length: > 0 } model ? model : null;
 
     /// <summary>The model ids the gateway offers (its /models), cached for half a minute.</summary>
-    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken, bool fresh = false)
     {
         var models = _models ?? throw LlmGatewayException.NotConfigured();
-        if (_modelCache is { } cached && _time.GetUtcNow() - cached.At < s_modelCacheTime)
+        if (!fresh && _modelCache is { } cached && _time.GetUtcNow() - cached.At < s_modelCacheTime)
         {
             return cached.Ids;
         }
@@ -84,6 +86,34 @@ public sealed partial class LlmGateway
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw Translate(ex, "listing models", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The gateway's version when it tells it: LiteLLM's <c>GET /health/readiness</c> answers
+    /// <c>litellm_version</c>. Null for gateways without that endpoint.
+    /// </summary>
+    public async Task<string?> VersionAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return null;
+        }
+        try
+        {
+            using var response = await _http.GetAsync(new Uri(new Uri(_options.Endpoint.GetLeftPart(UriPartial.Authority)), "/health/readiness"), cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+            using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("litellm_version", out var version) && version.ValueKind == JsonValueKind.String
+                ? "litellm " + version.GetString()
+                : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TimeoutRejectedException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

@@ -43,6 +43,7 @@ public static class LlmServiceCollectionExtensions
         services.AddSingleton<LlmGateway>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<Health.IDependencyCheck, LlmGatewayCheck>();
         return services;
     }
 

@@ -51,7 +51,8 @@ public sealed class UsageOverviewService(IAgentRegistry registry, ITelemetryStor
 {
     private const int MaxAgents = 10_000;
 
-    public async Task<UsageOverview> GetAsync(DateTime from, DateTime to, CancellationToken cancellationToken)
+    /// <param name="projectId">Only this project's agents and their usage (an API key's view); null for every project.</param>
+    public async Task<UsageOverview> GetAsync(DateTime from, DateTime to, CancellationToken cancellationToken, string? projectId = null)
     {
         var span = to - from;
         // Independent reads on their own connections: run together, so a month's rollups take one read's time, not four.
@@ -61,6 +62,13 @@ public sealed class UsageOverviewService(IAgentRegistry registry, ITelemetryStor
         var agentsTask = ListAgentsAsync(cancellationToken);
         await Task.WhenAll(currentTask, previousTask, pricesTask, agentsTask);
         var (current, previous, priceList, agents) = (currentTask.Result, previousTask.Result, pricesTask.Result, agentsTask.Result);
+        if (projectId is not null)
+        {
+            agents = [.. agents.Where(a => a.ProjectId == projectId)];
+            var ids = agents.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+            current = [.. current.Where(u => ids.Contains(u.AgentId))];
+            previous = [.. previous.Where(u => ids.Contains(u.AgentId))];
+        }
 
         var usageById = current.ToDictionary(u => u.AgentId);
         var lines = new List<AgentUsageLine>(agents.Count);

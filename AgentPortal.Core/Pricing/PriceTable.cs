@@ -105,6 +105,49 @@ public sealed class PriceTable(IDbContextFactory<PortalDbContext> contexts, Time
         return price;
     }
 
+    /// <summary>
+    /// Adds, from <paramref name="effectiveFrom"/> on, each imported price that is new or differs from the
+    /// price of that exact model in force then; all in one transaction.
+    /// </summary>
+    public async Task<PriceImportResult> ImportAsync(IReadOnlyList<ImportedPrice> imported, int skipped, DateTime effectiveFrom, CancellationToken cancellationToken)
+    {
+        var effective = DateTime.SpecifyKind(effectiveFrom, DateTimeKind.Utc);
+        var current = await ListAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var added = new List<string>();
+        var unchanged = 0;
+        foreach (var price in imported.DistinctBy(p => p.Model, StringComparer.Ordinal))
+        {
+            var inForce = InForce(current, price.Model, effective);
+            if (inForce is not null && inForce.InputPerMillion == price.InputPerMillion && inForce.OutputPerMillion == price.OutputPerMillion
+                && inForce.CachedInputPerMillion == price.CachedInputPerMillion)
+            {
+                unchanged++;
+                continue;
+            }
+            if (inForce?.EffectiveFrom == effective)
+            {
+                // Replaced in the same transaction: deletes are saved before inserts.
+                db.ModelPrices.Remove(new ModelPrice { Id = inForce.Id, Model = inForce.Model });
+            }
+            db.ModelPrices.Add(new ModelPrice
+            {
+                Id = Guid.NewGuid().ToString(),
+                Model = price.Model,
+                InputPerMillion = price.InputPerMillion,
+                OutputPerMillion = price.OutputPerMillion,
+                CachedInputPerMillion = price.CachedInputPerMillion,
+                EffectiveFrom = effective,
+                CreatedAt = now,
+            });
+            added.Add(price.Model);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        _prices = null;
+        return new PriceImportResult(effective, added.Count, unchanged, skipped, added);
+    }
+
     public async Task<CostBreakdown> CostOfAsync(IEnumerable<ModelUsage> usage, CancellationToken cancellationToken) =>
         CostOf(await ListAsync(cancellationToken), usage);
 

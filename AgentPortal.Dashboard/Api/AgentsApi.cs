@@ -264,7 +264,7 @@ public static class AgentsApi
         return requested ?? keyProject ?? Agent.DefaultProject;
     }
 
-    private static (DateTime From, DateTime To) ReadRange(QueryReader query, TimeProvider time)
+    internal static (DateTime From, DateTime To) ReadRange(QueryReader query, TimeProvider time)
     {
         var to = query.Time("to") ?? time.GetUtcNow().UtcDateTime;
         var from = query.Time("from") ?? to.AddHours(-24);

@@ -24,7 +24,7 @@ public sealed class JsonRequest : IDisposable
 
     private JsonRequest(JsonDocument document) => _document = document;
 
-    private JsonElement Root => _document.RootElement;
+    public JsonElement Root => _document.RootElement;
 
     public static async Task<JsonRequest> ReadAsync(HttpRequest request, int maxBytes, bool allowEmpty, CancellationToken cancellationToken)
     {

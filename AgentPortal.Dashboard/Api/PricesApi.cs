@@ -17,6 +17,7 @@ public static class PricesApi
         var prices = app.MapMachineApi("/admin/prices").RequireAuthorization(AdminPolicy);
         prices.MapGet("/", ListAsync);
         prices.MapPut("/", SetAsync);
+        prices.MapPost("/import", ImportAsync);
         return app;
     }
 
@@ -55,6 +56,23 @@ public static class PricesApi
         }, cancellationToken);
         return TypedResults.Ok(PriceReply.From(price));
     }
+
+    /// <summary>
+    /// Imports LiteLLM's model_prices_and_context_window.json (the body): what is new or changed is priced
+    /// from <c>effective_from</c> (query; default now). A file with a wrong entry is refused whole.
+    /// </summary>
+    internal static async Task<Ok<PriceImportReply>> ImportAsync(HttpRequest request, PriceTable table, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var query = new QueryReader(request.Query);
+        var effective = query.Time("effective_from");
+        query.ThrowIfInvalid();
+        using var body = await JsonRequest.ReadAsync(request, LiteLlmPriceFile.MaxBytes, allowEmpty: false, cancellationToken);
+        var (prices, skipped) = LiteLlmPriceFile.Parse(body.Root);
+        var result = await table.ImportAsync(prices, skipped, effective ?? time.GetUtcNow().UtcDateTime, cancellationToken);
+        return TypedResults.Ok(new PriceImportReply(result.EffectiveFrom, result.Added, result.Unchanged, result.Skipped, [.. result.AddedModels.Take(200)]));
+    }
+
+    internal sealed record PriceImportReply(DateTime EffectiveFrom, int Added, int Unchanged, int Skipped, IReadOnlyList<string> AddedModels);
 
     private static decimal? Price(JsonRequest body, string field, bool required)
     {

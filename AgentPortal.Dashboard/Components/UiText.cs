@@ -269,6 +269,10 @@ public static class UiText
         public const string Saved = "Saved the price of {0} from {1:yyyy-MM-dd}.";
         public const string AsInput = "as input";
         public const string None = "No prices yet. Add one above; LLM calls to a model without a price show as \"no price\".";
+        public const string Import = "Import LiteLLM prices…";
+        public const string ImportHelp = "LiteLLM's model_prices_and_context_window.json: new and changed prices are added from the date above (today when empty).";
+        public const string Imported = "Imported {0} new or changed prices from {1:yyyy-MM-dd}; {2} were already in force, {3} entries have no token prices.";
+        public const string ImportRefused = "The file was not imported:";
     }
 
     public static class Admin

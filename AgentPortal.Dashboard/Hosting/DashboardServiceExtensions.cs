@@ -175,6 +175,7 @@ public static class DashboardServiceExtensions
         app.MapAccountApi();
         app.MapAgentsApi();
         app.MapChatApi();
+        app.MapObservabilityApi();
         app.MapOtlpApi();
         app.MapPricesApi();
         // The service checks the API key itself, so a caller without one gets UNAUTHENTICATED, not an HTTP redirect.

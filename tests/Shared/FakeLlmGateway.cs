@@ -33,7 +33,8 @@ public enum GatewayBehaviour
 public sealed class FakeLlmGateway : IAsyncDisposable
 {
     public const string Key = "sk-litellm-test-key";
-    public static readonly string[] Models = ["gpt-4o-mini", "claude-3-5-sonnet"];
+    public static readonly string[] Models = ["gpt-4o-mini", "claude-3-5-sonnet", "local-llama-3"];
+    public const string Version = "1.55.8";
     public static readonly string[] Pieces = ["Hello", " from", " the", " gateway."];
 
     private readonly WebApplication _app;
@@ -73,6 +74,8 @@ public sealed class FakeLlmGateway : IAsyncDisposable
             ? Results.Json(new { @object = "list", data = Models.Select(id => new { id, @object = "model", created = 1_700_000_000, owned_by = "openai" }) })
             : Unauthorised());
         app.MapPost("/chat/completions", gateway.ChatAsync);
+        // LiteLLM's readiness probe, which also tells its version.
+        app.MapGet("/health/readiness", () => Results.Json(new { status = "connected", db = "Not connected", cache = (string?)null, litellm_version = Version }));
         await app.StartAsync();
         gateway.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return gateway;
@@ -152,6 +155,8 @@ public sealed class FakeLlmGateway : IAsyncDisposable
             {
                 if (i == 2 && Behaviour == GatewayBehaviour.CutMidStream)
                 {
+                    // Let the reader take what was sent: a reset connection can discard data it has not read yet.
+                    await Task.Delay(300);
                     context.Abort();
                     return;
                 }

@@ -1,5 +1,6 @@
 using AgentPortal.Core.Pricing;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 
 namespace AgentPortal.Dashboard.Components.Controls;
@@ -41,6 +42,43 @@ public partial class PriceTableEditor
         {
             Logger.LogError(ex, "Listing model prices failed");
             _loadError = ex.Message;
+        }
+    }
+
+    private async Task ImportAsync(IBrowserFile? file)
+    {
+        if (file is null)
+        {
+            return;
+        }
+        _problem = null;
+        _saving = true;
+        try
+        {
+            if (file.Size > LiteLlmPriceFile.MaxBytes)
+            {
+                _problem = $"{UiText.Prices.ImportRefused} {file.Name} is larger than {LiteLlmPriceFile.MaxBytes / 1024 / 1024} MB.";
+                return;
+            }
+            await using var stream = file.OpenReadStream(LiteLlmPriceFile.MaxBytes);
+            using var json = await System.Text.Json.JsonDocument.ParseAsync(stream);
+            var (prices, skipped) = LiteLlmPriceFile.Parse(json.RootElement);
+            var effective = _from is { } from ? DateTime.SpecifyKind(from.Date, DateTimeKind.Utc) : Time.GetUtcNow().UtcDateTime;
+            var result = await Prices.ImportAsync(prices, skipped, effective, CancellationToken.None);
+            _prices = await Prices.ListAsync(CancellationToken.None);
+            Snackbar.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.Prices.Imported, result.Added, result.EffectiveFrom, result.Unchanged, result.Skipped), Severity.Success);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            _problem = $"{UiText.Prices.ImportRefused} {file.Name} is not valid JSON (line {ex.LineNumber + 1}).";
+        }
+        catch (Core.Common.ValidationFailedException ex)
+        {
+            _problem = $"{UiText.Prices.ImportRefused} " + string.Join(" ", ex.Errors.Take(10).SelectMany(e => e.Value.Select(v => $"{e.Key} {v}")));
+        }
+        finally
+        {
+            _saving = false;
         }
     }
 
