@@ -33,6 +33,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName);
         services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
         services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.SectionName);
+        services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
@@ -40,6 +41,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ApiOptions>, ValidateApiOptions>();
         services.AddSingleton<IValidateOptions<ForwardingOptions>, ValidateForwardingOptions>();
         services.AddSingleton<IValidateOptions<LlmOptions>, ValidateLlmOptions>();
+        services.AddSingleton<IValidateOptions<IntegrationOptions>, ValidateIntegrationOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
@@ -47,7 +49,8 @@ public static class CoreServiceCollectionExtensions
             .Include<TracingOptions>()
             .Include<ApiOptions>()
             .Include<ForwardingOptions>()
-            .Include<LlmOptions>());
+            .Include<LlmOptions>()
+            .Include<IntegrationOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<OpenConnections>();
@@ -88,6 +91,14 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IDependencyCheck>(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
 
         services.AddLlmGateway();
+        // Runs are not retried (a flow may have side effects); each run's time is bounded by the runner.
+        services.AddHttpClient(Integrations.AgentRunner.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<Integrations.AgentRunner>();
+        foreach (var kind in Enum.GetValues<Integrations.RunnerKind>())
+        {
+            services.AddSingleton<IDependencyCheck>(provider => new Integrations.IntegrationCheck(kind,
+                provider.GetRequiredService<IOptions<IntegrationOptions>>(), provider.GetRequiredService<IHttpClientFactory>()));
+        }
 
         services.AddSingleton<DependencyChecker>();
         services.AddSingleton<IDependencyCheck, PortalDatabaseCheck>();

@@ -48,6 +48,12 @@ internal sealed partial class ApiExceptionFilter(ILogger<ApiExceptionFilter> log
             }
             return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: ex.StatusCode);
         }
+        catch (AgentPortal.Core.Integrations.RunnerException ex)
+        {
+            // Not "trace_id": problem details already carry the request's traceId, which the API's snake_case names the same.
+            return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: ex.StatusCode,
+                extensions: ex.TraceId is { } traceId ? new Dictionary<string, object?> { ["run_trace_id"] = traceId } : null);
+        }
         catch (AgentPortal.Core.Telemetry.ReadOnlyTelemetryStoreException ex)
         {
             return TypedResults.Problem(title: "Read-only telemetry store", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);

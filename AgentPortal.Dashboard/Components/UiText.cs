@@ -302,6 +302,7 @@ public static class UiText
         public const string Model = "Model";
         public const string Agent = "Chat as agent";
         public const string NoAgent = "No agent";
+        public const string RunnerAgent = "Messages go to this agent's flow; its run is the answer's trace.";
         public const string SystemPrompt = "System prompt";
         public const string Temperature = "Temperature";
         public const string MaxTokens = "Max tokens";

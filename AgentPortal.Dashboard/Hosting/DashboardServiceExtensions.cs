@@ -176,6 +176,7 @@ public static class DashboardServiceExtensions
         app.MapAgentsApi();
         app.MapChatApi();
         app.MapObservabilityApi();
+        app.MapRunnersApi();
         app.MapOtlpApi();
         app.MapPricesApi();
         // The service checks the API key itself, so a caller without one gets UNAUTHENTICATED, not an HTTP redirect.

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Chat;
 using AgentPortal.Core.Common;
+using AgentPortal.Core.Integrations;
 using AgentPortal.Core.Llm;
 
 namespace AgentPortal.Dashboard.Model;
@@ -69,7 +70,7 @@ public sealed class ChatLine
 /// call is shown where the answer would be and the typed message stays in the box; a stopped or
 /// cut-off answer is kept with what arrived.
 /// </summary>
-public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentRegistry agents, ConversationStore conversations, ILogger<ChatViewModel> logger)
+public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentRegistry agents, ConversationStore conversations, AgentRunner runner, ILogger<ChatViewModel> logger)
 {
     public const double DefaultTemperature = 0.7;
     private const int TitleLength = 60;
@@ -116,6 +117,11 @@ public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentR
     public string? ConversationError { get; private set; }
 
     public ModelOffer? SelectedModel => Models.Value?.FirstOrDefault(m => m.Id == Model);
+
+    /// <summary>The selected agent when it is a Langflow or Flowise runner agent whose platform is configured: messages go to its flow.</summary>
+    public Agent? RunnerAgent => Agents.Value?.FirstOrDefault(a => a.Id == AgentId) is { } agent && AgentRunner.Of(agent) is { } target && runner.IsConfigured(target.Kind)
+        ? agent
+        : null;
 
     public async Task LoadAsync(string userId)
     {
@@ -215,7 +221,7 @@ public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentR
     public async Task SendAsync(string userId, string userName)
     {
         var text = Draft.Trim();
-        if (text.Length == 0 || Answering || Model is null)
+        if (text.Length == 0 || Answering || (Model is null && RunnerAgent is null))
         {
             return;
         }
@@ -226,10 +232,15 @@ public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentR
         Lines.Add(answer);
         Draft = "";
         using var answering = _answering = new CancellationTokenSource();
+        if (RunnerAgent is { } runnerAgent)
+        {
+            await RunAsync(userId, runnerAgent, question, answer, answering.Token);
+            return;
+        }
         var request = new ChatRequest
         {
             Body = RequestBody(),
-            Model = Model,
+            Model = Model!,
             Caller = new ChatCaller(userName, null),
             AgentKey = AgentId,
         };
@@ -287,6 +298,46 @@ public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentR
     }
 
     public void Stop() => _answering?.Cancel();
+
+    /// <summary>A runner agent's flow answers at once, not in pieces; its run is the answer's trace.</summary>
+    private async Task RunAsync(string userId, Agent agent, ChatLine question, ChatLine answer, CancellationToken cancellationToken)
+    {
+        var (kind, id) = AgentRunner.Of(agent)!.Value;
+        answer.Model = agent.Name;
+        string? failure = null;
+        try
+        {
+            var run = await runner.RunAsync(kind, id, question.Text, agent.ProjectId, cancellationToken);
+            answer.Text = run.Output;
+            answer.TraceId = run.TraceId;
+            answer.LatencyMilliseconds = run.DurationMilliseconds;
+        }
+        catch (RunnerException ex)
+        {
+            failure = ex.Message;
+            answer.TraceId = ex.TraceId;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            failure = "Stopped before the flow answered.";
+        }
+        finally
+        {
+            _answering = null;
+        }
+        if (failure is not null && answer.TraceId is null)
+        {
+            Lines.Remove(answer);
+            Lines.Remove(question);
+            Draft = question.Text;
+            SendError = failure;
+            await NotifyAsync();
+            return;
+        }
+        answer.Error = failure;
+        await SaveExchangeAsync(userId, question, answer);
+        await NotifyAsync();
+    }
 
     private async Task SaveExchangeAsync(string userId, ChatLine question, ChatLine answer)
     {

@@ -17,9 +17,19 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public FakeLlmGateway Gateway { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Gateway = await FakeLlmGateway.StartAsync();
+    public FakeRunners Runners { get; private set; } = null!;
 
-    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+    public async Task InitializeAsync()
+    {
+        Gateway = await FakeLlmGateway.StartAsync();
+        Runners = await FakeRunners.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Runners.DisposeAsync();
+    }
 }
 
 public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
@@ -34,6 +44,8 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
             ["Llm:ApiKey"] = FakeLlmGateway.Key,
             ["Llm:DefaultModel"] = "gpt-4o-mini",
             ["Llm:MaxRetries"] = "0",
+            ["Integrations:Langflow:Url"] = fixture.Runners.BaseUrl,
+            ["Integrations:Langflow:ApiKey"] = FakeRunners.LangflowKey,
         })
     {
         _gateway = fixture.Gateway;
@@ -90,6 +102,30 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
         Assert.Equal(["user", "assistant"], conversation.Messages.Select(m => m.Role));
         Assert.Equal("gpt-4o-mini", conversation.Model);
         Assert.NotNull(conversation.Messages[1].TraceId);
+    }
+
+    [Fact]
+    public async Task ARunnerAgent_AnswersFromItsFlow_WithItsRunAsTheTrace()
+    {
+        var agent = (await Registry.RegisterOrGetAsync(new AgentPortal.Core.Agents.RegisterAgentRequest
+        {
+            Name = "langflow-basic-prompting",
+            Type = AgentPortal.Core.Agents.AgentType.Langflow,
+            ExternalId = "langflow-basic-prompting",
+        }, CancellationToken.None)).Agent;
+        var page = Render<Chat>();
+        page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+        page.WaitForAssertion(() => Assert.NotNull(page.Instance.ViewModel.Agents.Value), s_waitTimeout);
+
+        await page.InvokeAsync(() => page.Instance.ViewModel.AgentId = agent.Id);
+        page.FindAll("textarea")[^1].Input("Top customers?");
+        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click();
+
+        page.WaitForAssertion(() => Assert.Contains("Langflow says: Top customers?", page.Find("[data-testid=chat-answer]").TextContent), s_waitTimeout);
+        var link = page.Find("[data-testid=chat-figures] a").GetAttribute("href")!;
+        var run = await Store.GetRunAsync(link.Split('/')[^1], CancellationToken.None);
+        Assert.Equal(agent.Id, run!.AgentId);
+        Assert.Equal(AgentPortal.Core.Telemetry.RunStatus.Ok, run.Status);
     }
 
     [Fact]
