@@ -34,6 +34,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
         services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.SectionName);
         services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.SectionName);
+        services.AddOptions<VannaOptions>().BindConfiguration(VannaOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
@@ -42,6 +43,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ForwardingOptions>, ValidateForwardingOptions>();
         services.AddSingleton<IValidateOptions<LlmOptions>, ValidateLlmOptions>();
         services.AddSingleton<IValidateOptions<IntegrationOptions>, ValidateIntegrationOptions>();
+        services.AddSingleton<IValidateOptions<VannaOptions>, ValidateVannaOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
@@ -50,7 +52,8 @@ public static class CoreServiceCollectionExtensions
             .Include<ApiOptions>()
             .Include<ForwardingOptions>()
             .Include<LlmOptions>()
-            .Include<IntegrationOptions>());
+            .Include<IntegrationOptions>()
+            .Include<VannaOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<OpenConnections>();
@@ -94,6 +97,7 @@ public static class CoreServiceCollectionExtensions
         // Runs are not retried (a flow may have side effects); each run's time is bounded by the runner.
         services.AddHttpClient(Integrations.AgentRunner.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<Integrations.AgentRunner>();
+        services.AddSingleton<Vanna.TextToSqlService>();
         foreach (var kind in Enum.GetValues<Integrations.RunnerKind>())
         {
             services.AddSingleton<IDependencyCheck>(provider => new Integrations.IntegrationCheck(kind,

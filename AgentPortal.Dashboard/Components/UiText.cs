@@ -15,6 +15,7 @@ public static class UiText
         public const string Traces = "Traces";
         public const string Compare = "Compare";
         public const string Chat = "Chat";
+        public const string Sql = "Text to SQL";
         public const string Tools = "Tools";
         public const string Admin = "Admin";
         public const string SignOut = "Sign out";
@@ -289,6 +290,25 @@ public static class UiText
         public const string RegistryStore = "Registry, users and keys";
         public const string TelemetryStore = "Traces and spans";
         public const string DataFolder = "Data folder";
+    }
+
+    public static class SqlPage
+    {
+        public const string Title = "Text to SQL";
+        public const string Explain = "Ask a question about a database; the gateway's model writes one read-only SELECT. Nothing runs until you press Run. Each question is a run of the agent vanna-<connection>.";
+        public const string NeedsGateway = "Text to SQL asks the LLM gateway for SQL. Set Llm:BaseUrl and Llm:ApiKey, then restart the portal.";
+        public const string NoConnections = "No database is configured for text to SQL. Add one as Vanna:Connections:<id>:ConnectionString (a SQLite file), e.g. Vanna__Connections__sales__ConnectionString=\"Data Source=/data/sales.db\".";
+        public const string Connection = "Database";
+        public const string Question = "Question";
+        public const string Ask = "Write SQL";
+        public const string Writing = "Writing SQL…";
+        public const string Sql = "Proposed SQL";
+        public const string Run = "Run";
+        public const string WillNotRun = "This will not run:";
+        public const string Results = "Results";
+        public const string RowsShown = "{0} rows in {1}.";
+        public const string Truncated = "More rows were not read: the row limit (Vanna:RowLimit) was reached.";
+        public const string NoRows = "The query returned no rows.";
     }
 
     public static class ChatPage

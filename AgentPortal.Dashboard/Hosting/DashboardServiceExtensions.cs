@@ -143,6 +143,7 @@ public static class DashboardServiceExtensions
         .AddTransient<CompareViewModel>()
         .AddTransient<AdminViewModel>()
         .AddTransient<ChatViewModel>()
+        .AddTransient<TextToSqlViewModel>()
         // Spans of recently opened traces, bounded by span count so a few huge traces cannot fill memory.
         .AddSingleton(_ => new RecentTraces(new MemoryCache(new MemoryCacheOptions { SizeLimit = 500_000 })));
 

@@ -94,4 +94,48 @@ public class ChatPageTests(ChatPortalFixture fixture) : IClassFixture<ChatPortal
         await session.ScreenshotAsync("64-chat-stopped");
         Assert.Empty(session.ConsoleErrors);
     }
+
+    /// <summary>
+    /// The text-to-SQL acceptance test: a question becomes SQL, the SQL runs on a click, the agent
+    /// vanna-portal-telemetry appears in Agent Usage, and its trace opens on the detail page.
+    /// </summary>
+    [Fact]
+    public async Task TextToSql_ShowsSqlForAQuestion_RunsItOnAClick_AndItsAgentAndTraceShow()
+    {
+        fixture.Gateway.PieceDelay = TimeSpan.Zero;
+        await using var session = await BrowserSession.StartAsync(fixture.Portal.BaseAddress, width: 1440, height: 900);
+        var page = session.Page;
+        await fixture.Portal.SignInAsync(session);
+        await page.GotoAsync("/sql");
+        await session.WaitForInteractiveAsync();
+
+        await page.GetByLabel(UiText.SqlPage.Question).FillAsync("show the latest 10 rows of otel_traces");
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.SqlPage.Ask }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("sql-text")).ToContainTextAsync("FROM spans");
+        await session.ScreenshotAsync("65-sql-proposed");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = UiText.SqlPage.Run, Exact = true }).ClickAsync();
+        var results = page.GetByRole(AriaRole.Region, new() { Name = UiText.SqlPage.Results });
+        await Assertions.Expect(results).ToContainTextAsync("trace_id");
+        // The text-to-SQL call itself is a span of the store, so there is at least one row.
+        await Assertions.Expect(results.GetByRole(AriaRole.Row).Nth(1)).ToBeVisibleAsync();
+        await session.ScreenshotAsync("66-sql-results");
+
+        await page.GotoAsync("/");
+        await session.WaitForInteractiveAsync();
+        var usage = page.GetByRole(AriaRole.Region, new() { Name = UiText.Overview.AgentUsage });
+        await Assertions.Expect(usage).ToContainTextAsync("vanna-portal-telemetry");
+        await usage.GetByRole(AriaRole.Link, new() { Name = "vanna-portal-telemetry" }).ClickAsync();
+        await page.WaitForURLAsync("**/monitoring/agents/*");
+        await session.WaitForInteractiveAsync();
+        var run = page.GetByRole(AriaRole.Region, new() { Name = UiText.AgentPage.Runs }).GetByRole(AriaRole.Row).Filter(new() { HasText = "show the latest 10 rows of otel_traces" });
+        await Assertions.Expect(run).ToBeVisibleAsync();
+        await run.Locator("a[href^='monitoring/traces/']").First.ClickAsync();
+        await page.WaitForURLAsync("**/monitoring/traces/*");
+        await session.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "sql.query portal-telemetry" })).ToBeVisibleAsync();
+        await session.ScreenshotAsync("67-sql-trace");
+        Assert.Empty(session.ConsoleErrors);
+    }
 }

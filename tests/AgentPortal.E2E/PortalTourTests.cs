@@ -13,6 +13,7 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
         (UiText.Nav.Traces, "/monitoring/traces", UiText.TracesPage.Title, "04-traces"),
         (UiText.Nav.Compare, "/monitoring/compare", UiText.ComparePage.Title, "04b-compare"),
         (UiText.Nav.Chat, "/chat", UiText.Nav.Chat, "05-chat"),
+        (UiText.Nav.Sql, "/sql", UiText.SqlPage.Title, "05b-sql"),
         (UiText.Nav.Tools, "/tools", UiText.Nav.Tools, "06-tools"),
         (UiText.Nav.Admin, "/admin", UiText.Admin.Title, "07-admin"),
         (UiText.Nav.Overview, "/", UiText.Overview.Title, "08-overview-again"),

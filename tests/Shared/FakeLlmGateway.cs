@@ -50,6 +50,9 @@ public sealed class FakeLlmGateway : IAsyncDisposable
 
     public GatewayBehaviour Behaviour { get; set; } = GatewayBehaviour.Answer;
 
+    /// <summary>What a model answers when its system prompt asks for SQL (a text-to-SQL request), inside a ```sql block.</summary>
+    public string SqlAnswer { get; set; } = "SELECT trace_id, name, start_unix_nano FROM spans ORDER BY start_unix_nano DESC LIMIT 10";
+
     /// <summary>For <see cref="GatewayBehaviour.ServerError"/> and <see cref="GatewayBehaviour.RateLimited"/>: how many requests fail before it answers.</summary>
     public int FailTimes { get; set; } = int.MaxValue;
 
@@ -130,7 +133,8 @@ public sealed class FakeLlmGateway : IAsyncDisposable
         var stream = body["stream"]?.GetValue<bool>() == true;
         if (!stream)
         {
-            await Results.Json(Completion(model, body["tools"] is not null)).ExecuteAsync(context);
+            var asksForSql = body["messages"]?[0]?["content"]?.GetValue<string>()?.Contains("SQLite SQL", StringComparison.Ordinal) == true;
+            await Results.Json(Completion(model, body["tools"] is not null, asksForSql ? "```sql\n" + SqlAnswer + "\n```" : null)).ExecuteAsync(context);
             return;
         }
         await StreamAsync(context, model, body["stream_options"]?["include_usage"]?.GetValue<bool>() == true);
@@ -189,7 +193,7 @@ public sealed class FakeLlmGateway : IAsyncDisposable
         }
     }
 
-    private static object Completion(string model, bool withTools)
+    private static object Completion(string model, bool withTools, string? content)
     {
         object message = withTools
             ? new
@@ -198,7 +202,7 @@ public sealed class FakeLlmGateway : IAsyncDisposable
                 content = (string?)null,
                 tool_calls = new[] { new { id = "call_1", type = "function", function = new { name = "get_weather", arguments = "{\"city\":\"Seoul\"}" } } },
             }
-            : new { role = "assistant", content = string.Concat(Pieces) };
+            : new { role = "assistant", content = content ?? string.Concat(Pieces) };
         return new
         {
             id = "chatcmpl-abc123",

@@ -51,6 +51,7 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
         _gateway = fixture.Gateway;
         _gateway.Behaviour = GatewayBehaviour.Answer;
         _gateway.PieceDelay = TimeSpan.Zero;
+        _gateway.SqlAnswer = "SELECT trace_id, name FROM spans ORDER BY start_unix_nano DESC LIMIT 10";
     }
 
     public override async Task InitializeAsync()
@@ -129,6 +130,33 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
     }
 
     [Fact]
+    public void TextToSql_ProposedSqlThatWrites_IsShownWithWhyItWillNotRun_AndCannotBeRun()
+    {
+        _gateway.SqlAnswer = "DELETE FROM spans";
+        var page = Render<AgentPortal.Dashboard.Components.Pages.Sql.TextToSql>();
+
+        page.Find("textarea").Input("remove everything");
+        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.SqlPage.Ask)).Click();
+
+        page.WaitForAssertion(() => Assert.Contains("DELETE FROM spans", page.Find("[data-testid=sql-text]").TextContent), s_waitTimeout);
+        Assert.Contains(UiText.SqlPage.WillNotRun, page.Markup);
+        Assert.DoesNotContain(page.FindAll("button"), b => b.TextContent.Trim() == UiText.SqlPage.Run);
+    }
+
+    [Fact]
+    public void TextToSql_RunsTheProposedSelect_AndShowsItsRows()
+    {
+        var page = Render<AgentPortal.Dashboard.Components.Pages.Sql.TextToSql>();
+
+        page.Find("textarea").Input("latest spans");
+        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.SqlPage.Ask)).Click();
+        page.WaitForAssertion(() => Assert.Contains(page.FindAll("button"), b => b.TextContent.Trim() == UiText.SqlPage.Run), s_waitTimeout);
+        page.FindAll("button").Single(b => b.TextContent.Trim() == UiText.SqlPage.Run).Click();
+
+        page.WaitForAssertion(() => Assert.Contains("chat gpt-4o-mini", page.Find($"[role=region][aria-label='{UiText.SqlPage.Results}']").TextContent), s_waitTimeout);
+    }
+
+    [Fact]
     public async Task AGatewayError_IsShownInPlace_AndTheTypedMessageIsKept()
     {
         _gateway.Behaviour = GatewayBehaviour.ServerError;
@@ -185,6 +213,15 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
 
 public class ChatPageWithoutGatewayTests : PortalPageTest
 {
+    [Fact]
+    public void TextToSql_SaysItNeedsTheGateway()
+    {
+        var page = Render<AgentPortal.Dashboard.Components.Pages.Sql.TextToSql>();
+
+        Assert.Contains(UiText.SqlPage.NeedsGateway, page.Markup);
+        Assert.Empty(page.FindAll("textarea"));
+    }
+
     [Fact]
     public void SaysWhichSettingsToSet_WithAnExample()
     {
