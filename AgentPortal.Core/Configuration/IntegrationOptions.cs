@@ -23,7 +23,7 @@ public sealed class UpstreamOptions
     public bool Enabled => !string.IsNullOrWhiteSpace(Url);
 }
 
-/// <summary>The agent platforms whose agents the portal can run: Langflow flows and Flowise chatflows.</summary>
+/// <summary>The agent platforms whose agents the portal can run: Langflow flows, Flowise chatflows and AutoGen Studio teams.</summary>
 public sealed class IntegrationOptions
 {
     public const string SectionName = "Integrations";
@@ -31,6 +31,12 @@ public sealed class IntegrationOptions
     public UpstreamOptions Langflow { get; set; } = new();
 
     public UpstreamOptions Flowise { get; set; } = new();
+
+    /// <summary>A team served by <c>autogenstudio serve --team team.json</c> (one team per URL).</summary>
+    public UpstreamOptions AutoGen { get; set; } = new();
+
+    public IEnumerable<(string Key, UpstreamOptions Upstream, string Example)> All =>
+        [("Langflow", Langflow, "http://langflow:7860"), ("Flowise", Flowise, "http://flowise:3000"), ("AutoGen", AutoGen, "http://autogen-team:8084")];
 }
 
 public sealed class ValidateIntegrationOptions : IValidateOptions<IntegrationOptions>
@@ -38,7 +44,7 @@ public sealed class ValidateIntegrationOptions : IValidateOptions<IntegrationOpt
     public ValidateOptionsResult Validate(string? name, IntegrationOptions options)
     {
         var problems = new ConfigurationProblems();
-        foreach (var (key, upstream, example) in new[] { ("Langflow", options.Langflow, "http://langflow:7860"), ("Flowise", options.Flowise, "http://flowise:3000") })
+        foreach (var (key, upstream, example) in options.All)
         {
             if (upstream.Enabled && (!Uri.TryCreate(upstream.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
             {

@@ -16,6 +16,25 @@ public enum RunnerKind
 {
     Langflow,
     Flowise,
+    AutoGen,
+}
+
+/// <summary>What differs between the runner platforms, in one place.</summary>
+public sealed record RunnerInfo(RunnerKind Kind, string Prefix, AgentType AgentType, string Example, string Thing, string HealthPath)
+{
+    public static RunnerInfo Of(RunnerKind kind) => kind switch
+    {
+        RunnerKind.Langflow => new(kind, "langflow", AgentType.Langflow, "http://langflow:7860", "flow", "health"),
+        RunnerKind.Flowise => new(kind, "flowise", AgentType.Flowise, "http://flowise:3000", "chatflow", "api/v1/ping"),
+        _ => new(kind, "autogen", AgentType.Autogen, "http://autogen-team:8084", "team", "docs"),
+    };
+
+    public UpstreamOptions Upstream(IntegrationOptions options) => Kind switch
+    {
+        RunnerKind.Langflow => options.Langflow,
+        RunnerKind.Flowise => options.Flowise,
+        _ => options.AutoGen,
+    };
 }
 
 /// <summary>A finished run of a runner agent.</summary>
@@ -71,11 +90,11 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
         if (!upstream.Enabled)
         {
             throw new RunnerException(503, $"{kind} is not configured",
-                $"{kind} is not configured. Set Integrations:{kind}:Url (environment variable Integrations__{kind}__Url) to its base URL, e.g. {(kind == RunnerKind.Langflow ? "http://langflow:7860" : "http://flowise:3000")}, and Integrations:{kind}:ApiKey to its API key.");
+                $"{kind} is not configured. Set Integrations:{kind}:Url (environment variable Integrations__{kind}__Url) to its base URL, e.g. {RunnerInfo.Of(kind).Example}, and Integrations:{kind}:ApiKey to its API key.");
         }
         if (string.IsNullOrWhiteSpace(id) || id.Length > MaxIdLength || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
-            throw ValidationFailedException.For("id", $"'{id}' is not a {(kind == RunnerKind.Langflow ? "flow" : "chatflow")} id: 1 to {MaxIdLength} letters, digits, '-' or '_', as in the {kind} URL.");
+            throw ValidationFailedException.For("id", $"'{id}' is not a {RunnerInfo.Of(kind).Thing} id: 1 to {MaxIdLength} letters, digits, '-' or '_', as in the {kind} URL.");
         }
         if (string.IsNullOrWhiteSpace(input))
         {
@@ -86,7 +105,7 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
         var agent = (await registry.RegisterOrGetAsync(new RegisterAgentRequest
         {
             Name = name,
-            Type = kind == RunnerKind.Langflow ? AgentType.Langflow : AgentType.Flowise,
+            Type = RunnerInfo.Of(kind).AgentType,
             ProjectId = projectId,
             ExternalId = name,
             RegisteredVia = RegistrationSources.Portal,
@@ -98,9 +117,12 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
         string? failure = null;
         try
         {
-            var output = kind == RunnerKind.Langflow
-                ? await RunLangflowAsync(upstream, id, input, agent.Id, run.TraceId, timeout.Token)
-                : await RunFlowiseAsync(upstream, id, input, agent.Id, run.TraceId, timeout.Token);
+            var output = kind switch
+            {
+                RunnerKind.Langflow => await RunLangflowAsync(upstream, id, input, agent.Id, run.TraceId, timeout.Token),
+                RunnerKind.Flowise => await RunFlowiseAsync(upstream, id, input, agent.Id, run.TraceId, timeout.Token),
+                _ => await RunAutoGenAsync(upstream, input, timeout.Token),
+            };
             await runs.EndAsync(agent.Id, new EndRunRequest { TraceId = run.TraceId, Status = RunStatus.Ok, Output = output }, CancellationToken.None);
             return new RunnerRun(agent.Id, agent.Name, run.TraceId, output, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -195,6 +217,30 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
             ?? throw new RunnerException(502, "Flowise answered without text", "Flowise ran the chatflow but its answer has no 'text'.");
     }
 
+    /// <summary>
+    /// An AutoGen Studio team served by <c>autogenstudio serve --team team.json</c>: <c>GET /predict/{task}</c>
+    /// answers <c>{"status", "message", "data": {"task_result": {"messages": […], "stop_reason"}, "duration"}}</c>.
+    /// The answer is the last message's text. That endpoint takes only the task, so the agent and run
+    /// cannot be passed on to the team's LLM calls; the run itself is recorded.
+    /// </summary>
+    private async Task<string> RunAutoGenAsync(UpstreamOptions upstream, string task, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url(upstream, "predict/" + Uri.EscapeDataString(task)));
+        if (upstream.ApiKey is { Length: > 0 } key)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+        var answer = await SendAsync(RunnerKind.AutoGen, request, cancellationToken);
+        if (answer["status"] is JsonValue status && status.TryGetValue<bool>(out var ok) && !ok)
+        {
+            throw new RunnerException(502, "AutoGen failed", $"The AutoGen team failed: {Text(answer["message"]) ?? "no message"}.");
+        }
+        var messages = answer["data"]?["task_result"]?["messages"] as JsonArray;
+        var last = messages?.LastOrDefault(m => m?["content"] is JsonValue);
+        return Text(last?["content"])
+            ?? throw new RunnerException(502, "AutoGen answered without a message", "The AutoGen team finished without a text message (data.task_result.messages).");
+    }
+
     private async Task<JsonNode> SendAsync(RunnerKind kind, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
@@ -212,15 +258,15 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
         {
             var status = (int)response.StatusCode;
             var message = Text(json?["detail"]) ?? Text(json?["detail"]?["message"]) ?? Text(json?["message"]) ?? Text(json?["error"]) ?? Shorten(text) ?? response.ReasonPhrase ?? "no message";
-            var hint = status is 401 or 403 ? $" Check Integrations:{kind}:ApiKey." : status == 404 ? $" Check the {(kind == RunnerKind.Langflow ? "flow" : "chatflow")} id." : "";
+            var hint = status is 401 or 403 ? $" Check Integrations:{kind}:ApiKey." : status == 404 ? $" Check the {RunnerInfo.Of(kind).Thing} id." : "";
             throw new RunnerException(502, $"{kind} failed", $"{kind} answered HTTP {status}: {message}.{hint}");
         }
         return json ?? throw new RunnerException(502, $"{kind}'s answer could not be read", $"{kind} answered something that is not JSON: {Shorten(text) ?? "an empty body"}.");
     }
 
-    private UpstreamOptions Upstream(RunnerKind kind) => kind == RunnerKind.Langflow ? options.Value.Langflow : options.Value.Flowise;
+    private UpstreamOptions Upstream(RunnerKind kind) => RunnerInfo.Of(kind).Upstream(options.Value);
 
-    private static string Prefix(RunnerKind kind) => kind == RunnerKind.Langflow ? "langflow" : "flowise";
+    private static string Prefix(RunnerKind kind) => RunnerInfo.Of(kind).Prefix;
 
     internal static Uri Url(UpstreamOptions upstream, string relative) => new(new Uri(upstream.Url!.TrimEnd('/') + "/"), relative);
 

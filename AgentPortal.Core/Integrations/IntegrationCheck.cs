@@ -7,13 +7,13 @@ namespace AgentPortal.Core.Integrations;
 
 /// <summary>
 /// A runner platform answers its health endpoint (Langflow <c>GET /health</c>, Flowise
-/// <c>GET /api/v1/ping</c>); optional, and not listed when not configured.
+/// <c>GET /api/v1/ping</c>, an AutoGen Studio team server's <c>GET /docs</c>); optional, and not listed when not configured.
 /// </summary>
 public sealed class IntegrationCheck(RunnerKind kind, IOptions<IntegrationOptions> options, IHttpClientFactory clients) : IDependencyCheck
 {
-    private UpstreamOptions Upstream => kind == RunnerKind.Langflow ? options.Value.Langflow : options.Value.Flowise;
+    private UpstreamOptions Upstream => RunnerInfo.Of(kind).Upstream(options.Value);
 
-    public string Name => kind == RunnerKind.Langflow ? "langflow" : "flowise";
+    public string Name => RunnerInfo.Of(kind).Prefix;
 
     public bool Required => false;
 
@@ -25,7 +25,7 @@ public sealed class IntegrationCheck(RunnerKind kind, IOptions<IntegrationOption
         try
         {
             using var response = await clients.CreateClient(AgentRunner.HttpClientName)
-                .GetAsync(AgentRunner.Url(Upstream, kind == RunnerKind.Langflow ? "health" : "api/v1/ping"), cancellationToken);
+                .GetAsync(AgentRunner.Url(Upstream, RunnerInfo.Of(kind).HealthPath), cancellationToken);
             var latency = Stopwatch.GetElapsedTime(started);
             return response.IsSuccessStatusCode
                 ? new DependencyStatus(Name, true, Required, latency, null)

@@ -15,7 +15,8 @@ namespace AgentPortal.Tests.Shared;
 /// <c>GET /health</c>, <c>POST /api/v1/run/{flow_id}</c> with <c>x-api-key</c>, answering
 /// <c>outputs[0].outputs[0].results.message.text</c>, errors as FastAPI's <c>{"detail": …}</c>. Flowise:
 /// <c>GET /api/v1/ping</c>, <c>POST /api/v1/prediction/{chatflow_id}</c> with a Bearer key, answering
-/// <c>{"text": …}</c>, errors as <c>{"statusCode", "success": false, "message"}</c>. The flow
+/// <c>{"text": …}</c>, errors as <c>{"statusCode", "success": false, "message"}</c>. AutoGen Studio's
+/// team server: <c>GET /predict/{task}</c> answering <c>{"status", "message", "data": {"task_result"}}</c>. The flow
 /// <c>failing-flow</c> fails and <c>slow-flow</c> takes five seconds.
 /// </summary>
 public sealed class FakeRunners : IAsyncDisposable
@@ -102,6 +103,29 @@ public sealed class FakeRunners : IAsyncDisposable
                 sessionId = body["overrideConfig"]?["sessionId"]?.GetValue<string>(),
             });
         });
+        // A team served by `autogenstudio serve --team team.json`: FastAPI, so /docs answers.
+        app.MapGet("/docs", () => Results.Text("<html>Swagger UI</html>", "text/html"));
+        app.MapGet("/predict/{task}", (string task) => task.Contains("fail", StringComparison.Ordinal)
+            ? Results.Json(new { message = "Error code: 401 - Incorrect API key provided for the model client", status = false, data = (object?)null })
+            : Results.Json(new
+            {
+                message = "Task successfully completed",
+                status = true,
+                data = new
+                {
+                    task_result = new
+                    {
+                        messages = new object[]
+                        {
+                            new { source = "user", content = task, type = "TextMessage" },
+                            new { source = "assistant_agent", content = "AutoGen team says: " + task + " TERMINATE", type = "TextMessage", models_usage = new { prompt_tokens = 10, completion_tokens = 5 } },
+                        },
+                        stop_reason = "Text 'TERMINATE' mentioned",
+                    },
+                    usage = "",
+                    duration = 1.2,
+                },
+            }));
         await app.StartAsync();
         runners.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return runners;

@@ -28,7 +28,8 @@ public sealed class RunnersApiTests : IAsyncLifetime
         .With("Integrations:Langflow:Timeout", timeout)
         .With("Integrations:Langflow:ModelComponent", "LiteLLMModel-x1y2z")
         .With("Integrations:Flowise:Url", url)
-        .With("Integrations:Flowise:ApiKey", FakeRunners.FlowiseKey);
+        .With("Integrations:Flowise:ApiKey", FakeRunners.FlowiseKey)
+        .With("Integrations:AutoGen:Url", url);
 
     private static async Task<HttpClient> ChatClientAsync(PortalAppFactory app)
     {
@@ -82,6 +83,22 @@ public sealed class RunnersApiTests : IAsyncLifetime
         Assert.Equal("/api/v1/prediction/c0ffee-42", path);
         Assert.Equal(reply.RootElement.GetProperty("trace_id").GetString(), body["overrideConfig"]!["sessionId"]!.GetValue<string>());
         Assert.Equal(reply.RootElement.GetProperty("agent_id").GetString(), body["overrideConfig"]!["vars"]!["agent_id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AnAutoGenTeam_RunsThroughItsPredictEndpoint_AndAFailedTaskIsAnErrorRun()
+    {
+        using var reply = await RunAsync("autogen", "research-team", HttpStatusCode.OK);
+
+        Assert.Equal("AutoGen team says: How many orders? TERMINATE", reply.RootElement.GetProperty("output").GetString());
+        Assert.Equal("autogen-research-team", reply.RootElement.GetProperty("agent_name").GetString());
+
+        var response = await _client.PostAsync("/runners/autogen/research-team/run", Json(new { input = "please fail" }));
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains("Incorrect API key", problem.RootElement.GetProperty("detail").GetString());
+        using var trace = JsonDocument.Parse(await _app.CreateApiClient().GetStringAsync($"/traces/{problem.RootElement.GetProperty("run_trace_id").GetString()}"));
+        Assert.Equal("error", trace.RootElement.GetProperty("run").GetProperty("status").GetString());
     }
 
     [Theory]
@@ -157,6 +174,7 @@ public sealed class RunnersApiTests : IAsyncLifetime
         var names = health.RootElement.GetProperty("dependencies").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!, d => d.GetProperty("status").GetString());
         Assert.Equal("up", names["langflow"]);
         Assert.Equal("up", names["flowise"]);
+        Assert.Equal("up", names["autogen"]);
     }
 
     private async Task<JsonDocument> RunAsync(string kind, string id, HttpStatusCode expected, HttpClient? client = null)
