@@ -126,7 +126,7 @@ public sealed class AgentActivityService(IAgentRegistry registry, ITelemetryStor
         CancellationToken cancellationToken)
     {
         var usage = await store.GetAgentUsageAsync(agentId, from, to, cancellationToken);
-        return (new UsageTotals(usage.Runs, usage.LlmCalls, usage.Errors, usage.InputTokens + usage.OutputTokens, cost.Cost, usage.P95Milliseconds),
+        return (new UsageTotals(usage.Runs, usage.LlmCalls, usage.Errors, usage.InputTokens + usage.OutputTokens, cost.Cost, usage.P95Milliseconds, usage.LlmErrors),
             cost.UnpricedModels, usage.P50Milliseconds);
     }
 }

@@ -5,9 +5,12 @@ using AgentPortal.Core.Telemetry;
 namespace AgentPortal.Core.Monitoring;
 
 /// <summary>Totals over a period, as the overview tiles show them.</summary>
-public sealed record UsageTotals(long Runs, long LlmCalls, long Errors, long Tokens, decimal? Cost, double? P95Milliseconds)
+public sealed record UsageTotals(long Runs, long LlmCalls, long Errors, long Tokens, decimal? Cost, double? P95Milliseconds, long LlmErrors = 0)
 {
     public double ErrorRate => Runs == 0 ? 0 : (double)Errors / Runs;
+
+    /// <summary>Failed LLM calls of all LLM calls, beside the runs' error rate.</summary>
+    public double LlmErrorRate => LlmCalls == 0 ? 0 : (double)LlmErrors / LlmCalls;
 }
 
 /// <summary>One row of the Agent Usage table.</summary>
@@ -99,7 +102,8 @@ public sealed class UsageOverviewService(IAgentRegistry registry, ITelemetryStor
         usage.Sum(u => u.Errors),
         usage.Sum(u => u.InputTokens + u.OutputTokens),
         PriceTable.CostOf(priceList, usage.SelectMany(u => u.Models)).Cost,
-        DurationHistogram.Quantile(usage.SelectMany(u => u.RunDurations).GroupBy(d => d.Bucket).Select(g => (g.Key, g.Sum(d => d.Count))), 0.95));
+        DurationHistogram.Quantile(usage.SelectMany(u => u.RunDurations).GroupBy(d => d.Bucket).Select(g => (g.Key, g.Sum(d => d.Count))), 0.95),
+        usage.Sum(u => u.LlmErrors));
 
     private async Task<List<Agent>> ListAgentsAsync(CancellationToken cancellationToken)
     {

@@ -137,9 +137,13 @@ public sealed record AgentUsage(
     long InputTokens,
     long OutputTokens,
     double? P50Milliseconds,
-    double? P95Milliseconds)
+    double? P95Milliseconds,
+    long LlmErrors = 0)
 {
     public double ErrorRate => Runs == 0 ? 0 : (double)Errors / Runs;
+
+    /// <summary>Failed LLM calls of all LLM calls: an agent whose runs are fine can still have calls that fail (and are retried).</summary>
+    public double LlmErrorRate => LlmCalls == 0 ? 0 : (double)LlmErrors / LlmCalls;
 }
 
 public sealed record HourlyUsage(DateTime Hour, long Runs, long Errors, long LlmCalls, long InputTokens, long OutputTokens, double? P50Milliseconds, double? P95Milliseconds);
@@ -153,7 +157,8 @@ public sealed record AgentPeriodUsage(
     long InputTokens,
     long OutputTokens,
     IReadOnlyList<(int Bucket, long Count)> RunDurations,
-    IReadOnlyList<Pricing.ModelUsage> Models);
+    IReadOnlyList<Pricing.ModelUsage> Models,
+    long LlmErrors = 0);
 
 /// <summary>
 /// Failed spans with the same name and status message: a failed run shows as its root span

@@ -3,7 +3,7 @@ namespace AgentPortal.Core.Telemetry;
 /// <summary>Folds rollup rows into per-agent period usage; shared by the store adapters.</summary>
 public static class UsageAggregation
 {
-    public sealed record UsageRow(string AgentId, long HourUnix, string Model, long Runs, long Errors, long LlmCalls, long InputTokens, long OutputTokens, long CachedInputTokens, double ReportedCost);
+    public sealed record UsageRow(string AgentId, long HourUnix, string Model, long Runs, long Errors, long LlmCalls, long InputTokens, long OutputTokens, long CachedInputTokens, double ReportedCost, long LlmErrors = 0);
 
     public static IReadOnlyList<AgentPeriodUsage> ByAgent(IEnumerable<UsageRow> usage, IEnumerable<(string AgentId, int Bucket, long Count)> durations)
     {
@@ -16,6 +16,7 @@ public static class UsageAggregation
             agent.Sum(u => u.InputTokens),
             agent.Sum(u => u.OutputTokens),
             histograms.GetValueOrDefault(agent.Key) ?? [],
-            [.. agent.Where(u => u.LlmCalls > 0).Select(u => new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(u.HourUnix), u.Model, u.LlmCalls, u.InputTokens, u.OutputTokens, u.CachedInputTokens, u.ReportedCost))]))];
+            [.. agent.Where(u => u.LlmCalls > 0).Select(u => new Pricing.ModelUsage(DateTime.UnixEpoch.AddSeconds(u.HourUnix), u.Model, u.LlmCalls, u.InputTokens, u.OutputTokens, u.CachedInputTokens, u.ReportedCost))],
+            agent.Sum(u => u.LlmErrors)))];
     }
 }

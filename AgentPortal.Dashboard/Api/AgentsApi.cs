@@ -173,7 +173,8 @@ public static class AgentsApi
         var cost = await prices.CostOfAsync(await store.GetModelUsageAsync(agent.Id, from, to, cancellationToken), cancellationToken);
         return TypedResults.Ok(new StatsReply(agent.Id, from, to, usage.Runs, usage.LlmCalls, usage.Errors, Math.Round(usage.ErrorRate, 4),
             usage.InputTokens, usage.OutputTokens, cost.Cost is { } c ? Math.Round(c, 6) : null, "USD", cost.UnpricedModels,
-            cost.ReportedCost is { } r ? Math.Round(r, 6) : null, Round(usage.P50Milliseconds), Round(usage.P95Milliseconds)));
+            cost.ReportedCost is { } r ? Math.Round(r, 6) : null, Round(usage.P50Milliseconds), Round(usage.P95Milliseconds),
+            usage.LlmErrors, Math.Round(usage.LlmErrorRate, 4)));
     }
 
     internal static async Task<Ok<PageReply<RunReply>>> ListRunsAsync(

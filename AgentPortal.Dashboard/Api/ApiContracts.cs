@@ -49,7 +49,9 @@ public sealed record StatsReply(
     IReadOnlyList<string> UnpricedModels,
     double? ReportedCost,
     double? P50Ms,
-    double? P95Ms);
+    double? P95Ms,
+    long LlmErrors,
+    double LlmErrorRate);
 
 public sealed record PriceReply(string Model, decimal InputPerMillion, decimal OutputPerMillion, decimal? CachedInputPerMillion, DateTime EffectiveFrom, DateTime CreatedAt)
 {

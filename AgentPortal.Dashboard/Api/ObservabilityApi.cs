@@ -61,7 +61,7 @@ public static class ObservabilityApi
         };
         var totals = overview.Current;
         return TypedResults.Ok(new UsageReply(overview.From, overview.To, groupBy,
-            new UsageTotalsReply(totals.Runs, totals.LlmCalls, totals.Errors, Math.Round(totals.ErrorRate, 4), totals.Tokens, totals.Cost, "USD"), groups));
+            new UsageTotalsReply(totals.Runs, totals.LlmCalls, totals.Errors, Math.Round(totals.ErrorRate, 4), totals.LlmErrors, Math.Round(totals.LlmErrorRate, 4), totals.Tokens, totals.Cost, "USD"), groups));
     }
 
     internal static async Task<Ok<IReadOnlyList<ModelOfferReply>>> ModelsAsync(ModelCatalog catalog, CancellationToken cancellationToken) =>
@@ -74,7 +74,7 @@ public static class ObservabilityApi
 
     internal sealed record UsageReply(DateTime From, DateTime To, string GroupBy, UsageTotalsReply Totals, IReadOnlyList<UsageGroupReply> Groups);
 
-    internal sealed record UsageTotalsReply(long Runs, long LlmCalls, long Errors, double ErrorRate, long Tokens, decimal? Cost, string CostCurrency);
+    internal sealed record UsageTotalsReply(long Runs, long LlmCalls, long Errors, double ErrorRate, long LlmErrors, double LlmErrorRate, long Tokens, decimal? Cost, string CostCurrency);
 
     /// <param name="Runs">Null when grouping by model: runs are not made by a model.</param>
     internal sealed record UsageGroupReply(string Key, string Name, long? Runs, long LlmCalls, long? Errors, long InputTokens, long OutputTokens, decimal? Cost, double? P95Ms);

@@ -72,6 +72,7 @@ public static class UiText
         public const string Runs = "Runs";
         public const string LlmCalls = "LLM calls";
         public const string ErrorRate = "Error rate";
+        public const string LlmErrorRate = "LLM call error rate";
         public const string Cost = "Cost";
         public const string Tokens = "Tokens";
         public const string P95 = "p95 run latency";

@@ -182,13 +182,13 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     {
         var range = HourRange(agentId, from, to);
         var totals = (await _client.QueryAsync(
-            $"SELECT sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output FROM usage_hourly {range}",
+            $"SELECT sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(llm_errors) AS llm_errors, sum(input_tokens) AS input, sum(output_tokens) AS output FROM usage_hourly {range}",
             cancellationToken))[0];
         var buckets = (await _client.QueryAsync($"SELECT bucket, sum(count) AS count FROM run_duration_hourly {range} GROUP BY bucket", cancellationToken))
             .Select(r => (r.GetProperty("bucket").GetInt32(), r.GetProperty("count").GetInt64())).ToList();
         return new AgentUsage(agentId, totals.GetProperty("runs").GetInt64(), totals.GetProperty("calls").GetInt64(), totals.GetProperty("errors").GetInt64(),
             totals.GetProperty("input").GetInt64(), totals.GetProperty("output").GetInt64(),
-            DurationHistogram.Quantile(buckets, 0.5), DurationHistogram.Quantile(buckets, 0.95));
+            DurationHistogram.Quantile(buckets, 0.5), DurationHistogram.Quantile(buckets, 0.95), totals.GetProperty("llm_errors").GetInt64());
     }
 
     public async Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
@@ -214,11 +214,11 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     {
         var range = HourRange(null, from, to);
         var usage = (await _client.QueryAsync(
-            $"SELECT agent_id, hour_unix, model, sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cached_input_tokens) AS cached, sum(reported_cost) AS reported FROM usage_hourly {range} GROUP BY agent_id, hour_unix, model",
+            $"SELECT agent_id, hour_unix, model, sum(runs) AS runs, sum(run_errors) AS errors, sum(llm_calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cached_input_tokens) AS cached, sum(reported_cost) AS reported, sum(llm_errors) AS llm_errors FROM usage_hourly {range} GROUP BY agent_id, hour_unix, model",
             cancellationToken))
             .Select(r => new UsageAggregation.UsageRow(r.GetProperty("agent_id").GetString()!, r.GetProperty("hour_unix").GetInt64(), r.GetProperty("model").GetString()!,
                 r.GetProperty("runs").GetInt64(), r.GetProperty("errors").GetInt64(), r.GetProperty("calls").GetInt64(), r.GetProperty("input").GetInt64(),
-                r.GetProperty("output").GetInt64(), r.GetProperty("cached").GetInt64(), r.GetProperty("reported").GetDouble()));
+                r.GetProperty("output").GetInt64(), r.GetProperty("cached").GetInt64(), r.GetProperty("reported").GetDouble(), r.GetProperty("llm_errors").GetInt64()));
         var durations = (await _client.QueryAsync($"SELECT agent_id, bucket, sum(count) AS count FROM run_duration_hourly {range} GROUP BY agent_id, bucket", cancellationToken))
             .Select(r => (r.GetProperty("agent_id").GetString()!, r.GetProperty("bucket").GetInt32(), r.GetProperty("count").GetInt64()));
         return UsageAggregation.ByAgent(usage, durations);

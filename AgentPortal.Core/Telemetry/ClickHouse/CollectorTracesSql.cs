@@ -38,7 +38,7 @@ public sealed class CollectorTracesSql(string table)
     public string UsageRows(DateTime from, DateTime to, string? agentId) => $"""
         SELECT agent_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, model,
                countIf(is_root) AS runs, countIf(is_root AND is_error) AS run_errors, countIf(model != '') AS llm_calls,
-               sumIf(input_tokens, model != '') AS input_tokens, sumIf(output_tokens, model != '') AS output_tokens,
+               countIf(model != '' AND is_error) AS llm_errors, sumIf(input_tokens, model != '') AS input_tokens, sumIf(output_tokens, model != '') AS output_tokens,
                sumIf(cached_tokens, model != '') AS cached_input_tokens
         FROM (SELECT Timestamp, {Agent} AS agent_id, if({IsRoot}, '', {Model}) AS model, {IsRoot} AS is_root, {IsError} AS is_error,
                      {InputTokens} AS input_tokens, {OutputTokens} AS output_tokens, {CachedTokens} AS cached_tokens

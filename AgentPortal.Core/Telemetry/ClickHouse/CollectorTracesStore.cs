@@ -49,7 +49,7 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
         return usage is null
             ? new AgentUsage(agentId, 0, 0, 0, 0, 0, null, null)
             : new AgentUsage(agentId, usage.Runs, usage.LlmCalls, usage.Errors, usage.InputTokens, usage.OutputTokens,
-                DurationHistogram.Quantile(usage.RunDurations, 0.5), DurationHistogram.Quantile(usage.RunDurations, 0.95));
+                DurationHistogram.Quantile(usage.RunDurations, 0.5), DurationHistogram.Quantile(usage.RunDurations, 0.95), usage.LlmErrors);
     }
 
     public async Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
@@ -122,7 +122,8 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
         [.. (await _client.QueryAsync(_sql.UsageRows(from, to, agentId), cancellationToken)).Select(r => new UsageAggregation.UsageRow(
             r.GetProperty("agent_id").GetString()!, r.GetProperty("hour_unix").GetInt64(), r.GetProperty("model").GetString()!,
             r.GetProperty("runs").GetInt64(), r.GetProperty("run_errors").GetInt64(), r.GetProperty("llm_calls").GetInt64(),
-            r.GetProperty("input_tokens").GetInt64(), r.GetProperty("output_tokens").GetInt64(), r.GetProperty("cached_input_tokens").GetInt64(), 0))];
+            r.GetProperty("input_tokens").GetInt64(), r.GetProperty("output_tokens").GetInt64(), r.GetProperty("cached_input_tokens").GetInt64(), 0,
+            r.GetProperty("llm_errors").GetInt64()))];
 
     private async Task<List<(string AgentId, long HourUnix, int Bucket, long Count)>> DurationRowsAsync(DateTime from, DateTime to, string? agentId, CancellationToken cancellationToken) =>
         [.. (await _client.QueryAsync(_sql.RunDurations(from, to, agentId), cancellationToken)).Select(r => (

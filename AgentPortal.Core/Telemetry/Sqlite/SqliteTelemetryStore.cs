@@ -206,21 +206,21 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         await using var totals = connection.CreateCommand();
         totals.CommandText = """
             SELECT coalesce(sum(runs), 0), coalesce(sum(run_errors), 0), coalesce(sum(llm_calls), 0),
-                   coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)
+                   coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(llm_errors), 0)
             FROM usage_hourly WHERE agent_id = $agent_id AND hour_unix >= $from AND hour_unix < $to;
             """;
         AddRange(totals, agentId, fromHour, toHour);
-        long runs, errors, calls, input, output;
+        long runs, errors, calls, input, output, llmErrors;
         await using (var reader = await totals.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
-            (runs, errors, calls, input, output) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            (runs, errors, calls, input, output, llmErrors) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
         }
 
         var histogram = await ReadHistogramAsync(connection, agentId, fromHour, toHour, cancellationToken);
         var buckets = histogram.SelectMany(h => h.Value).GroupBy(b => b.Bucket).Select(g => (g.Key, g.Sum(b => b.Count))).ToList();
         return new AgentUsage(agentId, runs, calls, errors, input, output,
-            DurationHistogram.Quantile(buckets, 0.5), DurationHistogram.Quantile(buckets, 0.95));
+            DurationHistogram.Quantile(buckets, 0.5), DurationHistogram.Quantile(buckets, 0.95), llmErrors);
     }
 
     public async Task<IReadOnlyList<HourlyUsage>> GetHourlyUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
@@ -259,7 +259,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = """
-                SELECT agent_id, hour_unix, model, runs, run_errors, llm_calls, input_tokens, output_tokens, cached_input_tokens, reported_cost
+                SELECT agent_id, hour_unix, model, runs, run_errors, llm_calls, input_tokens, output_tokens, cached_input_tokens, reported_cost, llm_errors
                 FROM usage_hourly WHERE hour_unix >= $from AND hour_unix < $to;
                 """;
             command.Parameters.AddWithValue("$from", fromHour);
@@ -268,7 +268,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
             while (await reader.ReadAsync(cancellationToken))
             {
                 usage.Add(new(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
-                    reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetDouble(9)));
+                    reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetDouble(9), reader.GetInt64(10)));
             }
         }
         var durations = new List<(string, int, long)>();

@@ -148,7 +148,7 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
             """, CancellationToken.None);
         using var store = new CollectorTracesStore(options);
         var usage = await store.GetAgentUsageAsync("agent-live", DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1), CancellationToken.None);
-        Assert.Equal((1L, 1L, 1L, 100L), (usage.Runs, usage.Errors, usage.LlmCalls, usage.InputTokens));
+        Assert.Equal((1L, 1L, 1L, 100L, 0L), (usage.Runs, usage.Errors, usage.LlmCalls, usage.InputTokens, usage.LlmErrors));
         var run = Assert.Single((await store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-live" }, CancellationToken.None)).Items);
         Assert.Equal(1, run.LlmCalls);
         Assert.Equal(2, (await store.GetTraceAsync("trace-a", CancellationToken.None)).Count);

@@ -110,6 +110,11 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         var usage = await Store.GetAgentUsageAsync("agent-a", s_hour, s_hour.AddHours(1), CancellationToken.None);
         Assert.Equal(1, usage.Runs);
         Assert.Equal(2, usage.LlmCalls);
+        // The run succeeded, but one of its LLM calls failed: both error rates are kept.
+        Assert.Equal(0, usage.Errors);
+        Assert.Equal(1, usage.LlmErrors);
+        Assert.Equal(0.5, usage.LlmErrorRate);
+        Assert.Equal(1, Assert.Single(await Store.GetUsageByAgentAsync(s_hour, s_hour.AddHours(1), CancellationToken.None), u => u.AgentId == "agent-a").LlmErrors);
         Assert.Equal(150, usage.InputTokens);
         Assert.Equal(25, usage.OutputTokens);
     }

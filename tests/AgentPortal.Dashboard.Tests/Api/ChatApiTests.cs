@@ -301,17 +301,23 @@ public sealed class ChatApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A500ThatDoesNotGoAway_Is502WithTheGatewaysMessage_AndAnErrorSpan()
+    public async Task A500ThatDoesNotGoAway_Is502WithTheGatewaysMessage_AndAFailedLlmCallOfTheAgent()
     {
         _gateway.Behaviour = GatewayBehaviour.ServerError;
 
-        var problem = await ProblemAsync(HttpStatusCode.BadGateway, new { model = "gpt-4o-mini", messages = s_hello });
+        var problem = await ProblemAsync(HttpStatusCode.BadGateway, new { model = "gpt-4o-mini", messages = s_hello, metadata = new { agent_id = "flaky-bot" } });
 
         Assert.Contains("upstream provider failed", problem);
         Assert.Equal(3, _gateway.ChatRequests);
         var span = await OnlyChatSpanAsync();
         Assert.Equal("error", span.GetProperty("status").GetString());
         Assert.Contains("upstream provider failed", span.GetProperty("status_message").GetString());
+        // The agent has no runs, yet its failed call shows in its LLM-call error rate.
+        using var stats = JsonDocument.Parse(await ReadClient().GetStringAsync($"/agents/{span.GetProperty("agent_id").GetString()}/stats"));
+        Assert.Equal(0, stats.RootElement.GetProperty("runs").GetInt64());
+        Assert.Equal(1, stats.RootElement.GetProperty("llm_calls").GetInt64());
+        Assert.Equal(1, stats.RootElement.GetProperty("llm_errors").GetInt64());
+        Assert.Equal(1.0, stats.RootElement.GetProperty("llm_error_rate").GetDouble());
     }
 
     [Fact]
