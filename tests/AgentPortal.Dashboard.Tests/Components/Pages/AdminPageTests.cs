@@ -32,4 +32,20 @@ public class AdminPageTests : PortalPageTest
             Assert.Contains("connection refused", row.TextContent);
         }, s_waitTimeout);
     }
+
+    [Fact]
+    public void ImportingALiteLlmPriceFile_AddsItsPrices_AndABadFileSaysWhichEntryIsWrong()
+    {
+        var page = Render<Admin>();
+        page.WaitForAssertion(() => Assert.Contains("gpt-4o-mini", page.Find($"[role=region][aria-label='{UiText.Prices.Title}']").TextContent), s_waitTimeout);
+
+        page.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>().UploadFiles(InputFileContent.CreateFromText(
+            """{"mistral/mistral-large-latest": {"input_cost_per_token": 2e-06, "output_cost_per_token": 6e-06, "mode": "chat"}}""", "model_prices.json"));
+        page.WaitForAssertion(() => Assert.Contains("mistral/mistral-large-latest", page.Find($"[role=region][aria-label='{UiText.Prices.Title}']").TextContent), s_waitTimeout);
+
+        page.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>().UploadFiles(InputFileContent.CreateFromText(
+            """{"broken-model": {"input_cost_per_token": "free"}}""", "bad.json"));
+        page.WaitForAssertion(() => Assert.Contains("'broken-model'.input_cost_per_token", page.Markup), s_waitTimeout);
+        Assert.Contains(UiText.Prices.ImportRefused, page.Markup);
+    }
 }
