@@ -30,7 +30,16 @@ public static class ChatApi
             .RequireAuthorization(ApiAuthentication.ChatPolicy);
         chat.MapPost("/stream", (HttpContext context, ChatService service, IOptions<ApiOptions> api) => ChatAsync(context, service, api, alwaysStream: true))
             .RequireAuthorization(ApiAuthentication.ChatPolicy);
+        // OpenAI's model list, so an SDK's models.list() against the portal shows what the gateway offers.
+        app.MapMachineApi("/models").MapGet("/", ListModelsAsync).RequireAuthorization(ApiAuthentication.ChatPolicy);
         return app;
+    }
+
+    private static async Task<IResult> ListModelsAsync(LlmGateway gateway, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var models = await gateway.ListModelsAsync(cancellationToken);
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        return TypedResults.Json(new { @object = "list", data = models.Select(id => new { id, @object = "model", created, owned_by = "agentportal" }) });
     }
 
     private static async Task<IResult> ChatAsync(HttpContext context, ChatService service, IOptions<ApiOptions> api, bool alwaysStream)

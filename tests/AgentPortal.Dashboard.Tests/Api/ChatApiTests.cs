@@ -165,6 +165,20 @@ public sealed class ChatApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheOpenAiSdk_ListsTheGatewaysModels_ThroughThePortal()
+    {
+        var client = new OpenAI.Models.OpenAIModelClient(new ApiKeyCredential(_chatKey), new OpenAIClientOptions
+        {
+            Endpoint = _app.Server.BaseAddress,
+            Transport = new HttpClientPipelineTransport(_app.CreateClient()),
+        });
+
+        var models = await client.GetModelsAsync();
+
+        Assert.Equal(FakeLlmGateway.Models.Order(StringComparer.Ordinal), models.Value.Select(m => m.Id));
+    }
+
+    [Fact]
     public async Task ToolCalls_PassThroughBothWays()
     {
         var options = new ChatCompletionOptions();
