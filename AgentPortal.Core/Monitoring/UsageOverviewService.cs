@@ -38,6 +38,9 @@ public sealed record AgentUsageLine(
 
 public sealed record ModelUsageLine(string Model, long LlmCalls, long InputTokens, long OutputTokens, decimal? Cost);
 
+/// <summary>One caller's LLM calls over a period: a person's email, <c>apikey:&lt;prefix&gt;</c>, or '' when the spans name nobody.</summary>
+public sealed record UserUsageLine(string User, long LlmCalls, long InputTokens, long OutputTokens, decimal? Cost);
+
 public sealed record UsageOverview(
     DateTime From,
     DateTime To,
@@ -94,6 +97,18 @@ public sealed class UsageOverviewService(IAgentRegistry registry, ITelemetryStor
         return new UsageOverview(from, to, Totals(current, priceList), Totals(previous, priceList),
             [.. lines.OrderByDescending(l => l.Runs + l.LlmCalls).ThenByDescending(l => l.LastUsedAt).ThenBy(l => l.Name, StringComparer.OrdinalIgnoreCase)],
             models);
+    }
+
+    /// <summary>LLM calls per caller (the spans' user.id), priced like every other figure.</summary>
+    public async Task<IReadOnlyList<UserUsageLine>> GetByUserAsync(DateTime from, DateTime to, CancellationToken cancellationToken, string? projectId = null)
+    {
+        var usageTask = store.GetUsageByUserAsync(from, to, projectId, cancellationToken);
+        var pricesTask = prices.ListAsync(cancellationToken);
+        await Task.WhenAll(usageTask, pricesTask);
+        return [.. usageTask.Result.GroupBy(u => u.User, StringComparer.Ordinal)
+            .Select(g => new UserUsageLine(g.Key, g.Sum(u => u.Usage.LlmCalls), g.Sum(u => u.Usage.InputTokens), g.Sum(u => u.Usage.OutputTokens),
+                PriceTable.CostOf(pricesTask.Result, g.Select(u => u.Usage)).Cost))
+            .OrderByDescending(l => l.LlmCalls)];
     }
 
     private static UsageTotals Totals(IReadOnlyList<AgentPeriodUsage> usage, IReadOnlyList<ModelPrice> priceList) => new(

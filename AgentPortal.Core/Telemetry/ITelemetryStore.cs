@@ -70,6 +70,12 @@ public interface ITelemetryStore
     /// </summary>
     Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// LLM calls per caller (the span's <c>user.id</c>, '' when none), hour and model, read from the spans
+    /// (the rollups are per agent); optionally only a project's.
+    /// </summary>
+    Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken);
+
     /// <summary>Raises if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 }

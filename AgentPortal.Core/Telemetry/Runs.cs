@@ -148,6 +148,9 @@ public sealed record AgentUsage(
 
 public sealed record HourlyUsage(DateTime Hour, long Runs, long Errors, long LlmCalls, long InputTokens, long OutputTokens, double? P50Milliseconds, double? P95Milliseconds);
 
+/// <summary>One caller's LLM calls of one model in one hour.</summary>
+public sealed record UserModelUsage(string User, Pricing.ModelUsage Usage);
+
 /// <summary>One agent's usage over a period, with what percentiles and costs are computed from.</summary>
 public sealed record AgentPeriodUsage(
     string AgentId,

@@ -8,12 +8,12 @@ namespace AgentPortal.Dashboard.Api;
 
 /// <summary>
 /// The observability API for scripts and other dashboards: every dependency's health, usage over a
-/// period grouped by agent, model or project (the overview's numbers), and the gateway's models with
+/// period grouped by agent, model, project (the overview's numbers) or caller, and the gateway's models with
 /// their prices. People with any role, and API keys with the read scope (limited to their project).
 /// </summary>
 public static class ObservabilityApi
 {
-    private static readonly string[] s_groups = ["agent", "model", "project"];
+    private static readonly string[] s_groups = ["agent", "model", "project", "user"];
 
     public static IEndpointRouteBuilder MapObservabilityApi(this IEndpointRouteBuilder app)
     {
@@ -41,11 +41,7 @@ public static class ObservabilityApi
     {
         var query = new QueryReader(request.Query);
         var groupBy = query.String("group_by", 16) ?? "agent";
-        if (groupBy == "user")
-        {
-            query.Error("group_by", "'user' is not available: usage is kept per agent, model and hour, not per person. Use agent, model or project.");
-        }
-        else if (!s_groups.Contains(groupBy))
+        if (!s_groups.Contains(groupBy))
         {
             query.Error("group_by", $"'{groupBy}' is not a grouping; use one of: {string.Join(", ", s_groups)}.");
         }
@@ -53,6 +49,8 @@ public static class ObservabilityApi
         var overview = await usage.GetAsync(from, to, cancellationToken, user.CallerProject());
         IReadOnlyList<UsageGroupReply> groups = groupBy switch
         {
+            "user" => [.. (await usage.GetByUserAsync(from, to, cancellationToken, user.CallerProject()))
+                .Select(u => new UsageGroupReply(u.User, u.User.Length == 0 ? "(no user)" : u.User, null, u.LlmCalls, null, u.InputTokens, u.OutputTokens, u.Cost, null))],
             "model" => [.. overview.Models.Select(m => new UsageGroupReply(m.Model, m.Model, null, m.LlmCalls, null, m.InputTokens, m.OutputTokens, m.Cost, null))],
             "project" => [.. overview.Agents.GroupBy(a => a.ProjectId).Select(g => new UsageGroupReply(g.Key, g.Key, g.Sum(a => a.Runs), g.Sum(a => a.LlmCalls), g.Sum(a => a.Errors),
                 g.Sum(a => a.InputTokens), g.Sum(a => a.OutputTokens), g.Any(a => a.Cost is not null) ? g.Sum(a => a.Cost ?? 0) : null, null)).OrderByDescending(g => g.Runs)],

@@ -406,6 +406,8 @@ namespace AgentPortal.Bench
             public Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken) => throw new NotSupportedException();
 
             public Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken) => throw new NotSupportedException();
         }
 
         /// <summary>

@@ -174,6 +174,25 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         return [.. rows.Select(ReadErrorGroup)];
     }
 
+    public async Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken)
+    {
+        var rows = await _client.QueryAsync(
+            $"""
+            SELECT visitParamExtractString(attributes, 'user.id') AS caller, intDiv(start_unix_nano, 3600000000000) * 3600 AS hour, {RunSpans.ModelSql} AS model,
+                   count() AS calls, sum(ifNull(input_tokens, 0)) AS input, sum(ifNull(output_tokens, 0)) AS output, sum(ifNull(cached_input_tokens, 0)) AS cached
+            FROM spans FINAL
+            WHERE start_unix_nano >= {Int(AgentRunService.ToUnixNano(from.ToUniversalTime()))} AND start_unix_nano < {Int(AgentRunService.ToUnixNano(to.ToUniversalTime()))}
+              AND {RunSpans.IsLlmCallSql}{(projectId is null ? "" : $" AND project_id = {String(projectId)}")}
+            GROUP BY caller, hour, model
+            """, cancellationToken);
+        return [.. rows.Select(ReadUserUsage)];
+    }
+
+    /// <summary>A usage-by-caller row (caller, hour, model, calls, input, output, cached), as both ClickHouse modes query it.</summary>
+    internal static UserModelUsage ReadUserUsage(JsonElement row) => new(row.GetProperty("caller").GetString() ?? "", new Pricing.ModelUsage(
+        DateTime.UnixEpoch.AddSeconds(row.GetProperty("hour").GetInt64()), row.GetProperty("model").GetString() ?? "", row.GetProperty("calls").GetInt64(),
+        row.GetProperty("input").GetInt64(), row.GetProperty("output").GetInt64(), row.GetProperty("cached").GetInt64(), 0));
+
     /// <summary>A top-errors row (name, message, run_root, occurrences, last_seen, latest_trace_id), as both ClickHouse modes query it.</summary>
     internal static ErrorGroup ReadErrorGroup(JsonElement row) => ErrorGroup.Of(row.GetProperty("name").GetString()!, row.GetProperty("message").GetString(),
         row.GetProperty("run_root").GetInt32() != 0, row.GetProperty("occurrences").GetInt64(), row.GetProperty("last_seen").GetInt64(), row.GetProperty("latest_trace_id").GetString()!);

@@ -47,6 +47,15 @@ public sealed class CollectorTracesSql(string table)
         GROUP BY agent_id, hour_unix, model
         """;
 
+    /// <summary>LLM calls per caller (user.id), hour and model; a project's only when given (the resource's agentportal.project_id, as runs read it).</summary>
+    public string UsageByUser(DateTime from, DateTime to, string? projectId) => $"""
+        SELECT SpanAttributes['user.id'] AS caller, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour, {Model} AS model,
+               count() AS calls, sum({InputTokens}) AS input, sum({OutputTokens}) AS output, sum({CachedTokens}) AS cached
+        FROM {_table}
+        WHERE {Range(from, to)} AND NOT ({IsRoot}) AND {Model} != ''{(projectId is null ? "" : $" AND ResourceAttributes['agentportal.project_id'] = {ClickHouseSql.String(projectId)}")}
+        GROUP BY caller, hour, model
+        """;
+
     /// <summary>Run durations per agent, hour and histogram bucket.</summary>
     public string RunDurations(DateTime from, DateTime to, string? agentId) => $"""
         SELECT agent_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, bucket, count() AS count

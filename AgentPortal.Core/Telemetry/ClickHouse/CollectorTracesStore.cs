@@ -77,6 +77,9 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
     public async Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) =>
         [.. (await _client.QueryAsync(_sql.TopErrors(agentId, from, to, limit), cancellationToken)).Select(ClickHouseTelemetryStore.ReadErrorGroup)];
 
+    public async Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken) =>
+        [.. (await _client.QueryAsync(_sql.UsageByUser(from, to, projectId), cancellationToken)).Select(ClickHouseTelemetryStore.ReadUserUsage)];
+
     public void Dispose() => _client.Dispose();
 
     private async Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, string? traceId, CancellationToken cancellationToken)

@@ -360,6 +360,30 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         return groups;
     }
 
+    public async Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $$"""
+            SELECT coalesce(json_extract(attributes, '$."user.id"'), '') AS caller, start_unix_nano / 3600000000000 * 3600 AS hour, {{RunSpans.ModelSql}} AS model,
+                   count(*), sum(coalesce(input_tokens, 0)), sum(coalesce(output_tokens, 0)), sum(coalesce(cached_input_tokens, 0))
+            FROM spans
+            WHERE start_unix_nano >= $from AND start_unix_nano < $to AND {{RunSpans.IsLlmCallSql}} AND ($project IS NULL OR project_id = $project)
+            GROUP BY caller, hour, model;
+            """;
+        command.Parameters.AddWithValue("$from", ToUnixNano(from));
+        command.Parameters.AddWithValue("$to", ToUnixNano(to));
+        command.Parameters.AddWithValue("$project", (object?)projectId ?? DBNull.Value);
+        var usage = new List<UserModelUsage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            usage.Add(new UserModelUsage(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) ?? "", new Pricing.ModelUsage(
+                DateTime.UnixEpoch.AddSeconds(reader.GetInt64(1)), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), 0)));
+        }
+        return usage;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await ResetWriterAsync();

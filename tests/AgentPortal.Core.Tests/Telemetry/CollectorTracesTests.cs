@@ -45,6 +45,10 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
         Assert.Contains($"TraceId = {escaped}", _sql.Trace(hostile));
         Assert.Contains($"TraceId IN ({escaped}, 'b')", _sql.RunModelUsage([hostile, "b"]));
         Assert.Contains("LIMIT 5", errors);
+        var byUser = _sql.UsageByUser(s_from, s_from.AddHours(1), hostile);
+        Assert.Contains($"ResourceAttributes['agentportal.project_id'] = {escaped}", byUser);
+        Assert.Contains("SpanAttributes['user.id'] AS caller", byUser);
+        Assert.DoesNotContain("'x' OR 1=1", byUser);
     }
 
     [Fact]

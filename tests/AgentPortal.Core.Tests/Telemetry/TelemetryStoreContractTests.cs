@@ -550,6 +550,37 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         Error = error,
     };
 
+    [Fact]
+    public async Task UsageByUser_GroupsLlmCallsByTheirCaller_HourAndModel_AndByProject()
+    {
+        SpanRecord Call(string? user, string project, string model, int minute, long input)
+        {
+            var span = LlmSpan(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), s_hour.AddMinutes(minute), model, input, 1);
+            span.ProjectId = project;
+            span.AgentId = "agent-u";
+            if (user is not null)
+            {
+                span.Attributes = [new("user.id", user)];
+            }
+            return span;
+        }
+        await WriteAsync(new TelemetryWrite.AppendSpans([
+            Call("ana@example.com", "p1", "gpt-4o", 1, 10),
+            Call("ana@example.com", "p1", "gpt-4o", 2, 20),
+            Call("apikey:ap_abc…", "p2", "gpt-4o-mini", 3, 5),
+            Call(null, "p1", "gpt-4o", 4, 7),
+        ]));
+
+        var all = await Store.GetUsageByUserAsync(s_hour, s_hour.AddHours(1), null, CancellationToken.None);
+        var ana = Assert.Single(all, u => u.User == "ana@example.com");
+        Assert.Equal((2L, 30L, "gpt-4o", s_hour), (ana.Usage.LlmCalls, ana.Usage.InputTokens, ana.Usage.Model, ana.Usage.Hour));
+        Assert.Equal(5, Assert.Single(all, u => u.User == "apikey:ap_abc…").Usage.InputTokens);
+        Assert.Equal(7, Assert.Single(all, u => u.User == "").Usage.InputTokens);
+
+        var p2 = Assert.Single(await Store.GetUsageByUserAsync(s_hour, s_hour.AddHours(1), "p2", CancellationToken.None));
+        Assert.Equal("apikey:ap_abc…", p2.User);
+    }
+
     protected static SpanRecord LlmSpan(string traceId, string parentSpanId, DateTime start, string model, long input, long output, bool failed = false, string? spanId = null,
         string? responseModel = null, string? statusMessage = null, long? cachedInput = null) => new()
         {

@@ -62,7 +62,7 @@ public sealed class ObservabilityApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Usage_GroupsTheOverviewsNumbers_ByAgentModelAndProject()
+    public async Task Usage_GroupsTheOverviewsNumbers_ByAgentModelProjectAndUser()
     {
         var api = _app.CreateApiClient();
         var agent = JsonDocument.Parse(await (await api.PostAsync("/agents/register", Json(new { name = "usage-agent", type = "custom" }))).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
@@ -85,6 +85,11 @@ public sealed class ObservabilityApiTests : IAsyncLifetime
         var model = Assert.Single(byModel.RootElement.GetProperty("groups").EnumerateArray());
         Assert.Equal("gpt-4o-mini", model.GetProperty("key").GetString());
         Assert.Equal(JsonValueKind.Null, model.GetProperty("runs").ValueKind);
+        using var byUser = await JsonAsync("/observability/usage?group_by=user");
+        var caller = Assert.Single(byUser.RootElement.GetProperty("groups").EnumerateArray());
+        Assert.Equal(PortalAppFactory.AdminEmail, caller.GetProperty("key").GetString());
+        Assert.Equal(1, caller.GetProperty("llm_calls").GetInt64());
+        Assert.Equal(model.GetProperty("cost").GetDecimal(), caller.GetProperty("cost").GetDecimal());
         using var byProject = await JsonAsync("/observability/usage?group_by=project");
         Assert.Equal("default-project", Assert.Single(byProject.RootElement.GetProperty("groups").EnumerateArray()).GetProperty("key").GetString());
 
@@ -107,9 +112,6 @@ public sealed class ObservabilityApiTests : IAsyncLifetime
         using var usage = JsonDocument.Parse(await other.GetStringAsync("/observability/usage"));
         Assert.Equal(["other-agent"], usage.RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()));
 
-        var user = await other.GetAsync("/observability/usage?group_by=user");
-        Assert.Equal(HttpStatusCode.BadRequest, user.StatusCode);
-        Assert.Contains("per agent, model and hour", await user.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.BadRequest, (await other.GetAsync("/observability/usage?group_by=colour")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _app.CreateClientWithoutRedirects().GetAsync("/observability/usage")).StatusCode);
     }

@@ -62,6 +62,9 @@ public sealed class ScriptedTelemetryStore(ITelemetryStore inner) : ITelemetrySt
     public Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) =>
         ReadAsync(() => inner.GetTopErrorsAsync(agentId, from, to, limit, cancellationToken));
 
+    public Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken) =>
+        ReadAsync(() => inner.GetUsageByUserAsync(from, to, projectId, cancellationToken));
+
     public Task PingAsync(CancellationToken cancellationToken) => ReadAsync(async () =>
     {
         await inner.PingAsync(cancellationToken);

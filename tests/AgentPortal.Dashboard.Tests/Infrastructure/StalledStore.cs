@@ -37,4 +37,6 @@ public sealed class StalledStore(Func<TelemetryWrite, bool> stalls) : ITelemetry
     public Task<IReadOnlyList<RunModelUsage>> GetRunModelUsageAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<RunModelUsage>>([]);
     public Task<IReadOnlyList<AgentPeriodUsage>> GetUsageByAgentAsync(DateTime from, DateTime to, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<AgentPeriodUsage>>([]);
     public Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ErrorGroup>>([]);
+
+    public Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<UserModelUsage>>([]);
 }
