@@ -24,7 +24,7 @@ public static class ObservabilityApi
         return app;
     }
 
-    internal static async Task<Ok<ObservabilityHealthReply>> HealthAsync(DependencyChecker checker, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Ok<ObservabilityHealthReply>> HealthAsync(DependencyChecker checker, IEnumerable<IDependencyCheck> checks, TimeProvider time, CancellationToken cancellationToken)
     {
         var statuses = await checker.CheckAllAsync(cancellationToken);
         return TypedResults.Ok(new ObservabilityHealthReply(
@@ -34,7 +34,8 @@ public static class ObservabilityApi
             {
                 var last = checker.LastFailure(s.Name);
                 return new DependencyHealthReply(s.Name, s.Up ? "up" : "down", s.Required, Math.Round(s.Latency.TotalMilliseconds, 1), s.Version, s.Error, last?.Error, last?.At);
-            })]));
+            })],
+            [.. checks.Where(c => !c.Configured).Select(c => c.Name).Order(StringComparer.Ordinal)]));
     }
 
     internal static async Task<Ok<UsageReply>> UsageAsync(HttpRequest request, ClaimsPrincipal user, UsageOverviewService usage, TimeProvider time, CancellationToken cancellationToken)
@@ -66,7 +67,8 @@ public static class ObservabilityApi
         TypedResults.Ok<IReadOnlyList<ModelOfferReply>>([.. (await catalog.ListAsync(cancellationToken))
             .Select(m => new ModelOfferReply(m.Id, m.InputPerMillion, m.OutputPerMillion, m.CachedInputPerMillion, m.Unpriced))]);
 
-    internal sealed record ObservabilityHealthReply(string Status, DateTime CheckedAt, IReadOnlyList<DependencyHealthReply> Dependencies);
+    /// <param name="NotConfigured">Optional integrations left off (not an error): the LLM gateway, Langflow, Flowise, AutoGen, forwarding.</param>
+    internal sealed record ObservabilityHealthReply(string Status, DateTime CheckedAt, IReadOnlyList<DependencyHealthReply> Dependencies, IReadOnlyList<string> NotConfigured);
 
     internal sealed record DependencyHealthReply(string Name, string Status, bool Required, double LatencyMs, string? Version, string? Error, string? LastError, DateTime? LastErrorAt);
 

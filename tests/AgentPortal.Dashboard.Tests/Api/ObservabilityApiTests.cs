@@ -37,6 +37,9 @@ public sealed class ObservabilityApiTests : IAsyncLifetime
         var gateway = dependencies["llm-gateway"];
         Assert.Equal("up", gateway.GetProperty("status").GetString());
         Assert.Equal("litellm " + FakeLlmGateway.Version, gateway.GetProperty("version").GetString());
+        // Integrations left off are named as such, not as failures.
+        Assert.Contains("langflow", up.RootElement.GetProperty("not_configured").EnumerateArray().Select(n => n.GetString()));
+        Assert.DoesNotContain("langflow", dependencies.Keys);
 
         await _gateway.DisposeAsync();
         using var down = await JsonAsync("/observability/health");
