@@ -6,6 +6,7 @@ using AgentPortal.Dashboard.Components;
 using AgentPortal.Dashboard.Components.Pages.Chat;
 using AgentPortal.Dashboard.Tests.Infrastructure;
 using AgentPortal.Tests.Shared;
+using AgentPortal.Dashboard.Model;
 using Bunit;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,6 +76,7 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
         var page = Render<Chat>();
 
         page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+        page.WaitForAssertion(() => Assert.Equal(LoadState.Loaded, page.Instance.ViewModel.Agents.State), s_waitTimeout);
         Assert.Contains("$0.15 / $0.6", page.Markup);
         Assert.Contains(UiText.ChatPage.NoConversations, page.Markup);
         Assert.Contains(UiText.ChatPage.Empty, page.Markup);
@@ -85,9 +87,10 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
     {
         var page = Render<Chat>();
         page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+        page.WaitForAssertion(() => Assert.Equal(LoadState.Loaded, page.Instance.ViewModel.Agents.State), s_waitTimeout);
 
-        page.FindAll("textarea")[^1].Input("Say hello");
-        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click();
+        await page.InvokeAsync(() => page.FindAll("textarea")[^1].Input("Say hello"));
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click());
 
         page.WaitForAssertion(() => Assert.Contains("Hello from the gateway.", page.Find("[data-testid=chat-answer]").TextContent), s_waitTimeout);
         page.WaitForAssertion(() =>
@@ -116,11 +119,12 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
         }, CancellationToken.None)).Agent;
         var page = Render<Chat>();
         page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+        page.WaitForAssertion(() => Assert.Equal(LoadState.Loaded, page.Instance.ViewModel.Agents.State), s_waitTimeout);
         page.WaitForAssertion(() => Assert.NotNull(page.Instance.ViewModel.Agents.Value), s_waitTimeout);
 
         await page.InvokeAsync(() => page.Instance.ViewModel.AgentId = agent.Id);
-        page.FindAll("textarea")[^1].Input("Top customers?");
-        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click();
+        await page.InvokeAsync(() => page.FindAll("textarea")[^1].Input("Top customers?"));
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click());
 
         page.WaitForAssertion(() => Assert.Contains("Langflow says: Top customers?", page.Find("[data-testid=chat-answer]").TextContent), s_waitTimeout);
         var link = page.Find("[data-testid=chat-figures] a").GetAttribute("href")!;
@@ -130,13 +134,13 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
     }
 
     [Fact]
-    public void TextToSql_ProposedSqlThatWrites_IsShownWithWhyItWillNotRun_AndCannotBeRun()
+    public async Task TextToSql_ProposedSqlThatWrites_IsShownWithWhyItWillNotRun_AndCannotBeRun()
     {
         _gateway.SqlAnswer = "DELETE FROM spans";
         var page = Render<AgentPortal.Dashboard.Components.Pages.Sql.TextToSql>();
 
-        page.Find("textarea").Input("remove everything");
-        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.SqlPage.Ask)).Click();
+        await page.InvokeAsync(() => page.Find("textarea").Input("remove everything"));
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Contains(UiText.SqlPage.Ask)).Click());
 
         page.WaitForAssertion(() => Assert.Contains("DELETE FROM spans", page.Find("[data-testid=sql-text]").TextContent), s_waitTimeout);
         Assert.Contains(UiText.SqlPage.WillNotRun, page.Markup);
@@ -144,14 +148,14 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
     }
 
     [Fact]
-    public void TextToSql_RunsTheProposedSelect_AndShowsItsRows()
+    public async Task TextToSql_RunsTheProposedSelect_AndShowsItsRows()
     {
         var page = Render<AgentPortal.Dashboard.Components.Pages.Sql.TextToSql>();
 
-        page.Find("textarea").Input("latest spans");
-        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.SqlPage.Ask)).Click();
+        await page.InvokeAsync(() => page.Find("textarea").Input("latest spans"));
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Contains(UiText.SqlPage.Ask)).Click());
         page.WaitForAssertion(() => Assert.Contains(page.FindAll("button"), b => b.TextContent.Trim() == UiText.SqlPage.Run), s_waitTimeout);
-        page.FindAll("button").Single(b => b.TextContent.Trim() == UiText.SqlPage.Run).Click();
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Trim() == UiText.SqlPage.Run).Click());
 
         page.WaitForAssertion(() => Assert.Contains("chat gpt-4o-mini", page.Find($"[role=region][aria-label='{UiText.SqlPage.Results}']").TextContent), s_waitTimeout);
     }
@@ -162,9 +166,10 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
         _gateway.Behaviour = GatewayBehaviour.ServerError;
         var page = Render<Chat>();
         page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.PerMillion, page.Markup), s_waitTimeout);
+        page.WaitForAssertion(() => Assert.Equal(LoadState.Loaded, page.Instance.ViewModel.Agents.State), s_waitTimeout);
 
-        page.FindAll("textarea")[^1].Input("Will this fail?");
-        page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click();
+        await page.InvokeAsync(() => page.FindAll("textarea")[^1].Input("Will this fail?"));
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Contains(UiText.ChatPage.Send)).Click());
 
         page.WaitForAssertion(() => Assert.Contains("upstream provider failed", page.Find("[data-testid=chat-error]").TextContent), s_waitTimeout);
         Assert.Equal("Will this fail?", page.FindAll("textarea")[^1].GetAttribute("value") ?? page.FindAll("textarea")[^1].TextContent);
@@ -181,20 +186,20 @@ public class ChatPageTests : PortalPageTest, IClassFixture<GatewayFixture>
         var page = Render<Chat>();
         page.WaitForAssertion(() => Assert.Contains("Quarterly numbers", page.Markup), s_waitTimeout);
 
-        page.Find(".conversation-open").Click();
+        await page.InvokeAsync(() => page.Find(".conversation-open").Click());
         page.WaitForAssertion(() => Assert.Contains("<strong>42</strong> million", page.Find("[data-testid=chat-answer]").InnerHtml), s_waitTimeout);
         Assert.Contains("Be brief.", page.Markup);
 
-        page.Find($"button[aria-label='{UiText.ChatPage.Rename} Quarterly numbers']").Click();
-        page.Find(".conversation-list input").Input("Q3 revenue");
-        page.FindAll("button").Single(b => b.TextContent == UiText.ChatPage.Save).Click();
+        await page.InvokeAsync(() => page.Find($"button[aria-label='{UiText.ChatPage.Rename} Quarterly numbers']").Click());
+        await page.InvokeAsync(() => page.Find(".conversation-list input").Input("Q3 revenue"));
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent == UiText.ChatPage.Save).Click());
         page.WaitForAssertion(() => Assert.Contains("Q3 revenue", page.Find(".conversation-list").TextContent), s_waitTimeout);
         Assert.Equal("Q3 revenue", (await Conversations.GetAsync(_userId, created.Id, CancellationToken.None)).Title);
 
         var dialogs = Render<MudBlazor.MudDialogProvider>();
-        page.Find($"button[aria-label='{UiText.ChatPage.Delete} Q3 revenue']").Click();
+        await page.InvokeAsync(() => page.Find($"button[aria-label='{UiText.ChatPage.Delete} Q3 revenue']").Click());
         dialogs.WaitForAssertion(() => Assert.Contains("cannot be undone", dialogs.Markup), s_waitTimeout);
-        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == UiText.ChatPage.Delete).Click();
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == UiText.ChatPage.Delete).Click());
         page.WaitForAssertion(() => Assert.Contains(UiText.ChatPage.NoConversations, page.Markup), s_waitTimeout);
         Assert.Empty(page.FindAll("[data-testid=chat-answer]"));
         Assert.Empty(await Conversations.ListAsync(_userId, CancellationToken.None));
