@@ -4,13 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Otlp;
-using AgentPortal.Core.Otlp.Proto.Collector;
-using AgentPortal.Core.Otlp.Proto.Common;
 using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Telemetry;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging;
-using ProtoSpan = AgentPortal.Core.Otlp.Proto.Trace.Span;
 
 namespace AgentPortal.Core.Llm;
 
@@ -171,63 +167,26 @@ public sealed partial class ChatService(LlmGateway gateway, OtlpTraceService ing
 
     private async Task<ChatOutcome> RecordAsync(ChatRequest request, JsonObject body, DateTimeOffset startedAt, TimeSpan elapsed, TimeSpan? firstToken, Answer answer, string? error)
     {
-        var span = new ProtoSpan
-        {
-            TraceId = ByteString.CopyFrom(Convert.FromHexString(request.OwnTraceId)),
-            SpanId = ByteString.CopyFrom(Convert.FromHexString(request.SpanId)),
-            Name = $"chat {request.Model}",
-            Kind = ProtoSpan.Types.SpanKind.Client,
-            StartTimeUnixNano = (ulong)AgentRunService.ToUnixNano(startedAt.UtcDateTime),
-            EndTimeUnixNano = (ulong)AgentRunService.ToUnixNano(startedAt.UtcDateTime + elapsed),
-            Status = new Otlp.Proto.Trace.Status
-            {
-                Code = error is null ? Otlp.Proto.Trace.Status.Types.StatusCode.Ok : Otlp.Proto.Trace.Status.Types.StatusCode.Error,
-                Message = error ?? "",
-            },
-        };
-        void Add(string key, string? value)
-        {
-            if (value is { Length: > 0 })
-            {
-                span.Attributes.Add(new KeyValue { Key = key, Value = new AnyValue { StringValue = Bounded(value) } });
-            }
-        }
-        void AddNumber(string key, long? value)
-        {
-            if (value is { } number)
-            {
-                span.Attributes.Add(new KeyValue { Key = key, Value = new AnyValue { IntValue = number } });
-            }
-        }
-        Add(GenAiAttributes.Operation, "chat");
-        Add(GenAiAttributes.RequestModel, request.Model);
-        Add(GenAiAttributes.ResponseModel, answer.Model);
-        Add("gen_ai.response.id", answer.Id);
-        Add("gen_ai.response.finish_reasons", answer.FinishReason is { } finish ? $"[\"{finish}\"]" : null);
-        AddNumber("gen_ai.usage.input_tokens", answer.InputTokens);
-        AddNumber("gen_ai.usage.output_tokens", answer.OutputTokens);
-        AddNumber("gen_ai.usage.cache_read.input_tokens", answer.CachedInputTokens);
-        Add("gen_ai.request.temperature", body["temperature"]?.ToJsonString());
-        Add("gen_ai.request.max_tokens", (body["max_tokens"] ?? body["max_completion_tokens"])?.ToJsonString());
-        Add(GenAiAttributes.AgentId[0], request.AgentKey);
-        Add("metadata.parent_trace_id", request.ParentTraceId);
-        Add("user.id", request.Caller.User);
-        Add("gen_ai.input.messages", body["messages"]?.ToJsonString());
-        Add("gen_ai.output.messages", answer.OutputMessages());
-        Add("agentportal.chat.streamed", body["stream"] is null ? "false" : "true");
-        if (firstToken is { } ttft)
-        {
-            span.Attributes.Add(new KeyValue { Key = "agentportal.chat.time_to_first_token_ms", Value = new AnyValue { DoubleValue = Math.Round(ttft.TotalMilliseconds, 1) } });
-        }
-        Add("error.type", error is null ? null : "chat_failed");
-
-        var export = new ExportTraceServiceRequest();
-        var resourceSpans = new Otlp.Proto.Trace.ResourceSpans { Resource = new Otlp.Proto.Resource.Resource() };
-        resourceSpans.Resource.Attributes.Add(new KeyValue { Key = "service.name", Value = new AnyValue { StringValue = ServiceName } });
-        var scope = new Otlp.Proto.Trace.ScopeSpans { Scope = new InstrumentationScope { Name = "AgentPortal.Chat" } };
-        scope.Spans.Add(span);
-        resourceSpans.ScopeSpans.Add(scope);
-        export.ResourceSpans.Add(resourceSpans);
+        var span = new PortalSpan(request.OwnTraceId, request.SpanId, null, $"chat {request.Model}", startedAt, startedAt + elapsed, error)
+            .Set(GenAiAttributes.Operation, "chat")
+            .Set(GenAiAttributes.RequestModel, request.Model)
+            .Set(GenAiAttributes.ResponseModel, answer.Model)
+            .Set("gen_ai.response.id", answer.Id)
+            .Set("gen_ai.response.finish_reasons", answer.FinishReason is { } finish ? $"[\"{finish}\"]" : null)
+            .Set("gen_ai.usage.input_tokens", answer.InputTokens)
+            .Set("gen_ai.usage.output_tokens", answer.OutputTokens)
+            .Set("gen_ai.usage.cache_read.input_tokens", answer.CachedInputTokens)
+            .Set("gen_ai.request.temperature", body["temperature"]?.ToJsonString())
+            .Set("gen_ai.request.max_tokens", (body["max_tokens"] ?? body["max_completion_tokens"])?.ToJsonString())
+            .Set(GenAiAttributes.AgentId[0], request.AgentKey)
+            .Set("metadata.parent_trace_id", request.ParentTraceId)
+            .Set("user.id", request.Caller.User)
+            .Set("gen_ai.input.messages", body["messages"]?.ToJsonString())
+            .Set("gen_ai.output.messages", answer.OutputMessages())
+            .Set("agentportal.chat.streamed", body["stream"] is null ? "false" : "true")
+            .Set("agentportal.chat.time_to_first_token_ms", firstToken is { } ttft ? Math.Round(ttft.TotalMilliseconds, 1) : null)
+            .Set("error.type", error is null ? null : "chat_failed");
+        var export = span.ToExport(ServiceName, "AgentPortal.Chat");
 
         string? agentId = null;
         decimal? cost = null;
@@ -266,10 +225,6 @@ public sealed partial class ChatService(LlmGateway gateway, OtlpTraceService ing
         }
         return Agent.DefaultProject;
     }
-
-    /// <summary>Attribute values are bounded at ingest; a longer conversation is kept with its end cut off, marked.</summary>
-    private static string Bounded(string value) =>
-        value.Length <= OtlpTraceService.MaxAttributeValueLength ? value : value[..(OtlpTraceService.MaxAttributeValueLength - 20)] + "…[truncated]";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A chat call in trace {TraceId} was answered but could not be recorded: {Reason}")]
     private partial void LogNotRecorded(string traceId, string reason);

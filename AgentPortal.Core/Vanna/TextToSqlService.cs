@@ -6,12 +6,8 @@ using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Llm;
 using AgentPortal.Core.Otlp;
-using AgentPortal.Core.Otlp.Proto.Collector;
-using AgentPortal.Core.Otlp.Proto.Common;
 using AgentPortal.Core.Telemetry;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
-using ProtoSpan = AgentPortal.Core.Otlp.Proto.Trace.Span;
 
 namespace AgentPortal.Core.Vanna;
 
@@ -146,35 +142,13 @@ public sealed partial class TextToSqlService(
         {
             return;
         }
-        var span = new ProtoSpan
-        {
-            TraceId = ByteString.CopyFrom(Convert.FromHexString(traceId)),
-            SpanId = ByteString.CopyFrom(Convert.FromHexString(AgentRunService.NewHexId(8))),
-            ParentSpanId = ByteString.CopyFrom(Convert.FromHexString(run.SpanId)),
-            Name = "sql.query " + connectionId,
-            Kind = ProtoSpan.Types.SpanKind.Client,
-            StartTimeUnixNano = (ulong)AgentRunService.ToUnixNano(started.UtcDateTime),
-            EndTimeUnixNano = (ulong)AgentRunService.ToUnixNano(time.GetUtcNow().UtcDateTime),
-            Status = new Otlp.Proto.Trace.Status
-            {
-                Code = error is null ? Otlp.Proto.Trace.Status.Types.StatusCode.Ok : Otlp.Proto.Trace.Status.Types.StatusCode.Error,
-                Message = error ?? "",
-            },
-        };
-        void Add(string key, string value) => span.Attributes.Add(new KeyValue { Key = key, Value = new AnyValue { StringValue = value } });
-        Add("db.system.name", "sqlite");
-        Add("db.namespace", connectionId);
-        Add("db.query.text", sql.Length <= OtlpTraceService.MaxAttributeValueLength ? sql : sql[..OtlpTraceService.MaxAttributeValueLength]);
-        Add("gen_ai.agent.id", run.AgentId);
-        if (rows is not null)
-        {
-            span.Attributes.Add(new KeyValue { Key = "db.response.returned_rows", Value = new AnyValue { IntValue = rows.Rows.Count } });
-        }
-        var export = new ExportTraceServiceRequest();
-        var resource = new Otlp.Proto.Trace.ResourceSpans { Resource = new Otlp.Proto.Resource.Resource() };
-        resource.Resource.Attributes.Add(new KeyValue { Key = "service.name", Value = new AnyValue { StringValue = "agentportal-vanna" } });
-        resource.ScopeSpans.Add(new Otlp.Proto.Trace.ScopeSpans { Spans = { span } });
-        export.ResourceSpans.Add(resource);
+        var export = new PortalSpan(traceId, AgentRunService.NewHexId(8), run.SpanId, "sql.query " + connectionId, started, time.GetUtcNow(), error)
+            .Set("db.system.name", "sqlite")
+            .Set("db.namespace", connectionId)
+            .Set("db.query.text", sql)
+            .Set("gen_ai.agent.id", run.AgentId)
+            .Set("db.response.returned_rows", rows?.Rows.Count)
+            .ToExport("agentportal-vanna", "AgentPortal.Vanna");
         try
         {
             await ingestion.ExportAsync(export, run.ProjectId, CancellationToken.None);

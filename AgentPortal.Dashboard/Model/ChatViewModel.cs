@@ -282,19 +282,7 @@ public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentR
             answer.LatencyMilliseconds = outcome.LatencyMilliseconds;
             answer.TimeToFirstTokenMilliseconds = outcome.TimeToFirstTokenMilliseconds;
         }
-        if (failure is not null && received.Length == 0)
-        {
-            // Nothing arrived: the message goes back into the box and the error is shown where the answer would be.
-            Lines.Remove(answer);
-            Lines.Remove(question);
-            Draft = text;
-            SendError = failure;
-            await NotifyAsync();
-            return;
-        }
-        answer.Error = failure;
-        await SaveExchangeAsync(userId, question, answer);
-        await NotifyAsync();
+        await EndExchangeAsync(userId, question, answer, failure, nothingArrived: received.Length == 0);
     }
 
     public void Stop() => _answering?.Cancel();
@@ -325,17 +313,28 @@ public sealed class ChatViewModel(ChatService chat, ModelCatalog models, IAgentR
         {
             _answering = null;
         }
-        if (failure is not null && answer.TraceId is null)
+        // A run that was opened is the answer's record even when it failed; one that never opened is not sent at all.
+        await EndExchangeAsync(userId, question, answer, failure, nothingArrived: answer.TraceId is null);
+    }
+
+    /// <summary>
+    /// A failure before anything arrived puts the message back into the box and shows the error where the
+    /// answer would be; otherwise the exchange is kept and saved, an incomplete answer marked with why.
+    /// </summary>
+    private async Task EndExchangeAsync(string userId, ChatLine question, ChatLine answer, string? failure, bool nothingArrived)
+    {
+        if (failure is not null && nothingArrived)
         {
             Lines.Remove(answer);
             Lines.Remove(question);
             Draft = question.Text;
             SendError = failure;
-            await NotifyAsync();
-            return;
         }
-        answer.Error = failure;
-        await SaveExchangeAsync(userId, question, answer);
+        else
+        {
+            answer.Error = failure;
+            await SaveExchangeAsync(userId, question, answer);
+        }
         await NotifyAsync();
     }
 

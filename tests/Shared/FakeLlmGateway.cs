@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentPortal.Tests.Shared;
 
@@ -68,10 +63,7 @@ public sealed class FakeLlmGateway : IAsyncDisposable
 
     public static async Task<FakeLlmGateway> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var gateway = new FakeLlmGateway(app);
         app.MapGet("/models", (HttpRequest request) => Authorised(request)
             ? Results.Json(new { @object = "list", data = Models.Select(id => new { id, @object = "model", created = 1_700_000_000, owned_by = "openai" }) })
@@ -79,8 +71,7 @@ public sealed class FakeLlmGateway : IAsyncDisposable
         app.MapPost("/chat/completions", gateway.ChatAsync);
         // LiteLLM's readiness probe, which also tells its version.
         app.MapGet("/health/readiness", () => Results.Json(new { status = "connected", db = "Not connected", cache = (string?)null, litellm_version = Version }));
-        await app.StartAsync();
-        gateway.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        gateway.BaseUrl = await LoopbackApp.StartAsync(app);
         return gateway;
     }
 
@@ -214,9 +205,5 @@ public sealed class FakeLlmGateway : IAsyncDisposable
         };
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
 }

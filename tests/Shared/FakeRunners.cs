@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentPortal.Tests.Shared;
 
@@ -34,10 +29,7 @@ public sealed class FakeRunners : IAsyncDisposable
 
     public static async Task<FakeRunners> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var runners = new FakeRunners(app);
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
         app.MapGet("/api/v1/ping", () => Results.Text("pong"));
@@ -126,14 +118,9 @@ public sealed class FakeRunners : IAsyncDisposable
                     duration = 1.2,
                 },
             }));
-        await app.StartAsync();
-        runners.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        runners.BaseUrl = await LoopbackApp.StartAsync(app);
         return runners;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
 }

@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using AgentPortal.Core.Otlp.Proto.Collector;
+using AgentPortal.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentPortal.Dashboard.Tests.Infrastructure;
 
@@ -33,10 +29,7 @@ public sealed class FakeCollector : IAsyncDisposable
 
     public static async Task<FakeCollector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var collector = new FakeCollector(app);
         app.MapPost("/v1/traces", async (HttpRequest request) =>
         {
@@ -54,14 +47,9 @@ public sealed class FakeCollector : IAsyncDisposable
             collector.Received.Enqueue(ExportTraceServiceRequest.Parser.ParseFrom(body.ToArray()));
             return Results.Bytes(new byte[0], "application/x-protobuf");
         });
-        await app.StartAsync();
-        collector.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/v1/traces";
+        collector.Url = await LoopbackApp.StartAsync(app) + "/v1/traces";
         return collector;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => LoopbackApp.StopAsync(_app);
 }
