@@ -35,6 +35,9 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.SectionName);
         services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.SectionName);
         services.AddOptions<VannaOptions>().BindConfiguration(VannaOptions.SectionName);
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
+        services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName);
+        services.AddOptions<EmbedOptions>().BindConfiguration(EmbedOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
@@ -44,6 +47,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<LlmOptions>, ValidateLlmOptions>();
         services.AddSingleton<IValidateOptions<IntegrationOptions>, ValidateIntegrationOptions>();
         services.AddSingleton<IValidateOptions<VannaOptions>, ValidateVannaOptions>();
+        services.AddSingleton<IValidateOptions<SecurityOptions>, ValidateSecurityOptions>();
+        services.AddSingleton<IValidateOptions<OidcOptions>, ValidateOidcOptions>();
+        services.AddSingleton<IValidateOptions<EmbedOptions>, ValidateEmbedOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
@@ -53,7 +59,10 @@ public static class CoreServiceCollectionExtensions
             .Include<ForwardingOptions>()
             .Include<LlmOptions>()
             .Include<IntegrationOptions>()
-            .Include<VannaOptions>());
+            .Include<VannaOptions>()
+            .Include<SecurityOptions>()
+            .Include<OidcOptions>()
+            .Include<EmbedOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<OpenConnections>();
@@ -64,6 +73,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddSingleton<AgentCache>();
         services.AddSingleton<IAgentRegistry, AgentRegistry>();
+        services.AddSingleton<Audit.AuditLog>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<Pricing.PriceTable>();
         services.AddSingleton<Chat.ConversationStore>();

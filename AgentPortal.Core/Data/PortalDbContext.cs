@@ -17,6 +17,8 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
+
     public DbSet<ModelPrice> ModelPrices => Set<ModelPrice>();
 
     public DbSet<Chat.Conversation> Conversations => Set<Chat.Conversation>();
@@ -59,7 +61,28 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
             key.Property(k => k.Scopes).HasColumnName("scopes");
             key.Property(k => k.CreatedAt).HasColumnName("created_at");
             key.Property(k => k.RevokedAt).HasColumnName("revoked_at");
+            key.Property(k => k.ExpiresAt).HasColumnName("expires_at");
+            key.Property(k => k.LastUsedAt).HasColumnName("last_used_at");
+            key.Property(k => k.CreatedBy).HasColumnName("created_by").HasMaxLength(255);
+            key.Property(k => k.RotatedFrom).HasColumnName("rotated_from").HasMaxLength(36);
+            key.HasIndex(k => k.ProjectId).HasDatabaseName("idx_api_keys_project");
             key.HasIndex(k => k.Hash).IsUnique().HasDatabaseName("ux_api_keys_hash");
+        });
+
+        builder.Entity<Audit.AuditEvent>(e =>
+        {
+            e.ToTable("audit_events");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Id).HasColumnName("id").HasMaxLength(36);
+            e.Property(a => a.At).HasColumnName("at");
+            e.Property(a => a.Actor).HasColumnName("actor").HasMaxLength(255).IsRequired();
+            e.Property(a => a.Action).HasColumnName("action").HasMaxLength(64).IsRequired();
+            e.Property(a => a.Target).HasColumnName("target").HasMaxLength(255);
+            e.Property(a => a.Detail).HasColumnName("detail").HasMaxLength(Audit.AuditLog.MaxDetailLength);
+            e.Property(a => a.Address).HasColumnName("address").HasMaxLength(64);
+            e.Property(a => a.Succeeded).HasColumnName("succeeded");
+            e.HasIndex(a => a.At).HasDatabaseName("idx_audit_events_at");
+            e.HasIndex(a => new { a.Action, a.At }).HasDatabaseName("idx_audit_events_action_at");
         });
 
         builder.Entity<ModelPrice>(price =>

@@ -20,6 +20,10 @@ public sealed class ModelPrice
     public DateTime EffectiveFrom { get; init; }
 
     public DateTime CreatedAt { get; init; }
+
+    /// <summary>The price in one line, for the audit log: "input 0.15, output 0.6, cached 0.075 USD/1M from 2026-01-01".</summary>
+    public string Describe() => FormattableString.Invariant(
+        $"input {InputPerMillion}, output {OutputPerMillion}{(CachedInputPerMillion is { } c ? FormattableString.Invariant($", cached {c}") : "")} USD/1M from {EffectiveFrom:yyyy-MM-dd HH:mm}");
 }
 
 /// <summary>Token usage of one model in one hour, as the cost calculation needs it.</summary>

@@ -34,6 +34,32 @@ public sealed class ApiKey
     public DateTime CreatedAt { get; init; }
 
     public DateTime? RevokedAt { get; set; }
+
+    /// <summary>After this the key is refused; null keeps it valid until revoked.</summary>
+    public DateTime? ExpiresAt { get; init; }
+
+    /// <summary>When the key last authenticated a request, to the minute.</summary>
+    public DateTime? LastUsedAt { get; set; }
+
+    /// <summary>Who created the key: a person's email, <c>cli</c> or <c>Bootstrap:IngestApiKey</c>.</summary>
+    public string? CreatedBy { get; init; }
+
+    /// <summary>The key this one replaced, when it was made by rotating another.</summary>
+    public string? RotatedFrom { get; init; }
+
+    public bool IsActive(DateTime utcNow) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > utcNow);
+}
+
+/// <summary>What a new key is for.</summary>
+public sealed record ApiKeyRequest(string ProjectId, ApiKeyScopes Scopes, string? Name = null, DateTimeOffset? ExpiresAt = null);
+
+/// <summary>Why a key was refused, so the caller can be told what to fix.</summary>
+public enum ApiKeyRejection
+{
+    None,
+    Unknown,
+    Revoked,
+    Expired,
 }
 
 /// <summary>Who a valid key speaks for.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using AgentPortal.Core.Audit;
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -10,28 +11,37 @@ namespace AgentPortal.Core.Security;
 
 public sealed record CreatedApiKey(ApiKey Key, string Secret);
 
+/// <summary>The outcome of checking a presented key: who it speaks for, or why it was refused.</summary>
+public sealed record ApiKeyValidation(ApiKeyIdentity? Identity, ApiKeyRejection Rejection)
+{
+    public static ApiKeyValidation Unknown { get; } = new(null, ApiKeyRejection.Unknown);
+}
+
 /// <summary>
-/// Creates, checks and revokes API keys. Keys are 160 random bits, so a plain SHA-256 is enough to
-/// store them safely; validations are cached briefly so authentication does not hit the database
-/// on every call, and a revocation in this process takes effect at once.
+/// Creates, checks, rotates and revokes API keys. Keys are 160 random bits, so a plain SHA-256 is
+/// enough to store them safely. Every request reads the key's row (one lookup on a unique index),
+/// so a revocation or an expiry takes effect on the next request on every replica; only the
+/// last-used time is written lazily, at most once a minute per key and replica.
 /// </summary>
-public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> contexts, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> contexts, TimeProvider time, AuditLog audit, ILogger<ApiKeyService> logger)
 {
     public const string KeyPrefix = "ap_";
-    internal static readonly TimeSpan s_validationCacheLifetime = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan s_lastUsedResolution = TimeSpan.FromMinutes(1);
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-    private readonly ConcurrentDictionary<string, (ApiKeyIdentity? Identity, DateTimeOffset Until)> _validations = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastUsedWritten = new();
 
-    public async Task<CreatedApiKey> CreateAsync(string projectId, ApiKeyScopes scopes, string? name, CancellationToken cancellationToken)
+    /// <summary>Creates a key without an expiry on behalf of the portal itself (tests, bootstrap).</summary>
+    public Task<CreatedApiKey> CreateAsync(string projectId, ApiKeyScopes scopes, string? name, CancellationToken cancellationToken) =>
+        CreateAsync(new ApiKeyRequest(projectId, scopes, name), AuditActor.System, cancellationToken);
+
+    public async Task<CreatedApiKey> CreateAsync(ApiKeyRequest request, AuditActor actor, CancellationToken cancellationToken)
     {
-        ValidateProject(projectId);
-        if (scopes == ApiKeyScopes.None)
-        {
-            throw ValidationFailedException.For("scopes", $"Give at least one scope: {ApiKeyScopeNames.Allowed}.");
-        }
-        var secret = KeyPrefix + RandomNumberGenerator.GetString(Alphabet, 40);
-        var key = await StoreAsync(projectId, scopes, name, secret, cancellationToken);
+        Validate(request);
+        var secret = NewSecret();
+        var key = await StoreAsync(request, actor.Name, secret, rotatedFrom: null, cancellationToken);
+        await audit.RecordAsync(actor, AuditActions.ApiKeyCreated, key.Prefix + "…",
+            $"project {key.ProjectId}, scopes {ApiKeyScopeNames.Format(key.Scopes)}{ExpiryText(key)}", cancellationToken: cancellationToken);
         return new CreatedApiKey(key, secret);
     }
 
@@ -44,47 +54,100 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
         {
             return;
         }
-        await StoreAsync(projectId, scopes, "Bootstrap:IngestApiKey", secret, cancellationToken);
+        await StoreAsync(new ApiKeyRequest(projectId, scopes, "Bootstrap:IngestApiKey"), "Bootstrap:IngestApiKey", secret, null, cancellationToken);
     }
 
-    public async Task<ApiKeyIdentity?> ValidateAsync(string secret, CancellationToken cancellationToken)
+    public async Task<ApiKeyIdentity?> ValidateAsync(string secret, CancellationToken cancellationToken) =>
+        (await CheckAsync(secret, cancellationToken)).Identity;
+
+    public async Task<ApiKeyValidation> CheckAsync(string secret, CancellationToken cancellationToken)
     {
         if (!secret.StartsWith(KeyPrefix, StringComparison.Ordinal) || secret.Length > 200)
         {
-            return null;
+            return ApiKeyValidation.Unknown;
         }
         var hash = HashOf(secret);
-        var now = time.GetUtcNow();
-        if (_validations.TryGetValue(hash, out var cached) && cached.Until > now)
-        {
-            return cached.Identity;
-        }
-
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash, cancellationToken);
-        var identity = key is { RevokedAt: null } ? new ApiKeyIdentity(key.Id, key.ProjectId, key.Scopes, key.Prefix) : null;
-        _validations[hash] = (identity, now + s_validationCacheLifetime);
-        return identity;
+        var now = time.GetUtcNow();
+        if (key is null)
+        {
+            return ApiKeyValidation.Unknown;
+        }
+        if (key.RevokedAt is not null)
+        {
+            return new ApiKeyValidation(null, ApiKeyRejection.Revoked);
+        }
+        if (key.ExpiresAt is { } expires && expires <= now.UtcDateTime)
+        {
+            return new ApiKeyValidation(null, ApiKeyRejection.Expired);
+        }
+        await TouchAsync(db, key, now, cancellationToken);
+        return new ApiKeyValidation(new ApiKeyIdentity(key.Id, key.ProjectId, key.Scopes, key.Prefix), ApiKeyRejection.None);
     }
 
-    public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken)
+    /// <summary>Every key, or only those of the given projects (an Operator's).</summary>
+    public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken, IReadOnlyCollection<string>? projects = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.ApiKeys.AsNoTracking().OrderBy(k => k.ProjectId).ThenByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
+        IQueryable<ApiKey> keys = db.ApiKeys.AsNoTracking();
+        if (projects is not null)
+        {
+            keys = keys.Where(k => projects.Contains(k.ProjectId));
+        }
+        return await keys.OrderBy(k => k.ProjectId).ThenByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
     }
 
-    public async Task RevokeAsync(string id, CancellationToken cancellationToken)
+    public async Task<ApiKey> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken)
+            ?? throw new NotFoundException($"No API key has the id '{id}'.");
+    }
+
+    public Task RevokeAsync(string id, CancellationToken cancellationToken) => RevokeAsync(id, AuditActor.System, cancellationToken);
+
+    public async Task RevokeAsync(string id, AuditActor actor, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken)
             ?? throw new NotFoundException($"No API key has the id '{id}'.");
-        key.RevokedAt ??= time.GetUtcNow().UtcDateTime;
+        if (key.RevokedAt is not null)
+        {
+            return;
+        }
+        key.RevokedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
-        _validations[key.Hash] = (null, DateTimeOffset.MaxValue);
         LogRevoked(key.Id, key.Prefix, key.ProjectId);
+        await audit.RecordAsync(actor, AuditActions.ApiKeyRevoked, key.Prefix + "…", $"project {key.ProjectId}", cancellationToken: cancellationToken);
     }
 
-    internal static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+    /// <summary>
+    /// A new secret for the same project, scopes, name and expiry; the old key is revoked in the same
+    /// transaction, so there is never a moment with neither or both.
+    /// </summary>
+    public async Task<CreatedApiKey> RotateAsync(string id, AuditActor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var old = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken)
+            ?? throw new NotFoundException($"No API key has the id '{id}'.");
+        var now = time.GetUtcNow().UtcDateTime;
+        if (!old.IsActive(now))
+        {
+            throw ValidationFailedException.For("id", $"The key {old.Prefix}… is {(old.RevokedAt is null ? "expired" : "revoked")}; create a new key instead of rotating it.");
+        }
+        var secret = NewSecret();
+        var key = NewKey(new ApiKeyRequest(old.ProjectId, old.Scopes, old.Name, old.ExpiresAt is { } e ? new DateTimeOffset(e, TimeSpan.Zero) : null), actor.Name, secret, old.Id);
+        old.RevokedAt = now;
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(cancellationToken);
+        LogCreated(key.Id, key.Prefix, key.ProjectId, ApiKeyScopeNames.Format(key.Scopes));
+        LogRevoked(old.Id, old.Prefix, old.ProjectId);
+        await audit.RecordAsync(actor, AuditActions.ApiKeyRotated, old.Prefix + "…", $"replaced by {key.Prefix}… (project {key.ProjectId})", cancellationToken: cancellationToken);
+        return new CreatedApiKey(key, secret);
+    }
+
+    public static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
     internal static void ValidateProject(string projectId)
     {
@@ -94,23 +157,59 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
         }
     }
 
-    private async Task<ApiKey> StoreAsync(string projectId, ApiKeyScopes scopes, string? name, string secret, CancellationToken cancellationToken)
+    private void Validate(ApiKeyRequest request)
     {
-        var key = new ApiKey
+        ValidateProject(request.ProjectId);
+        if (request.Scopes == ApiKeyScopes.None)
         {
-            Id = Guid.NewGuid().ToString(),
-            ProjectId = projectId,
-            Name = name,
-            Prefix = secret[..Math.Min(secret.Length, 10)],
-            Hash = HashOf(secret),
-            Scopes = scopes,
-            CreatedAt = time.GetUtcNow().UtcDateTime,
-        };
+            throw ValidationFailedException.For("scopes", $"Give at least one scope: {ApiKeyScopeNames.Allowed}.");
+        }
+        if (request.Name is { Length: > 255 })
+        {
+            throw ValidationFailedException.For("name", "Give a name of at most 255 characters.");
+        }
+        if (request.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        {
+            throw ValidationFailedException.For("expires_at", "Give an expiry in the future, or none for a key that lasts until it is revoked.");
+        }
+    }
+
+    private static string NewSecret() => KeyPrefix + RandomNumberGenerator.GetString(Alphabet, 40);
+
+    private static string ExpiryText(ApiKey key) => key.ExpiresAt is { } e ? $", expires {e:yyyy-MM-dd HH:mm} UTC" : "";
+
+    private async Task TouchAsync(PortalDbContext db, ApiKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_lastUsedWritten.TryGetValue(key.Id, out var written) && now - written < s_lastUsedResolution)
+        {
+            return;
+        }
+        _lastUsedWritten[key.Id] = now;
+        var at = now.UtcDateTime;
+        await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, at), cancellationToken);
+    }
+
+    private ApiKey NewKey(ApiKeyRequest request, string createdBy, string secret, string? rotatedFrom) => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        ProjectId = request.ProjectId,
+        Name = request.Name,
+        Prefix = secret[..Math.Min(secret.Length, 10)],
+        Hash = HashOf(secret),
+        Scopes = request.Scopes,
+        CreatedAt = time.GetUtcNow().UtcDateTime,
+        ExpiresAt = request.ExpiresAt?.UtcDateTime,
+        CreatedBy = createdBy,
+        RotatedFrom = rotatedFrom,
+    };
+
+    private async Task<ApiKey> StoreAsync(ApiKeyRequest request, string createdBy, string secret, string? rotatedFrom, CancellationToken cancellationToken)
+    {
+        var key = NewKey(request, createdBy, secret, rotatedFrom);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
-        _validations.TryRemove(key.Hash, out _);
-        LogCreated(key.Id, key.Prefix, key.ProjectId, ApiKeyScopeNames.Format(scopes));
+        LogCreated(key.Id, key.Prefix, key.ProjectId, ApiKeyScopeNames.Format(request.Scopes));
         return key;
     }
 

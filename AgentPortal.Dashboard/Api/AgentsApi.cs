@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AgentPortal.Core.Agents;
+using AgentPortal.Core.Audit;
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Monitoring;
@@ -18,12 +19,12 @@ public static class AgentsApi
     public static IEndpointRouteBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
         var agents = app.MapMachineApi("/agents");
-        agents.MapPost("/register", RegisterAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
+        agents.MapPost("/register", RegisterAsync).RequireAuthorization(ApiAuthentication.IngestPolicy).WithMetadata(new Hosting.IngestRateLimitMetadata());
         agents.MapGet("/", ListAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
         agents.MapGet("/{id}", GetAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
         agents.MapPatch("/{id}", UpdateAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
-        agents.MapPost("/{id}/trace/start", StartRunAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
-        agents.MapPost("/{id}/trace/end", EndRunAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
+        agents.MapPost("/{id}/trace/start", StartRunAsync).RequireAuthorization(ApiAuthentication.IngestPolicy).WithMetadata(new Hosting.IngestRateLimitMetadata());
+        agents.MapPost("/{id}/trace/end", EndRunAsync).RequireAuthorization(ApiAuthentication.IngestPolicy).WithMetadata(new Hosting.IngestRateLimitMetadata());
         agents.MapGet("/{id}/stats", GetStatsAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
         agents.MapGet("/{id}/traces", ListRunsAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
         agents.MapGet("/{id}/errors", ListTopErrorsAsync).RequireAuthorization(ApiAuthentication.ReadPolicy);
@@ -44,7 +45,7 @@ public static class AgentsApi
     }
 
     internal static async Task<Results<Created<AgentReply>, Ok<AgentReply>>> RegisterAsync(
-        HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, AuditLog audit, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         using var body = await JsonRequest.ReadAsync(request, api.Value.MaxBodyBytes, allowEmpty: false, cancellationToken);
         var name = body.String("name", required: true, maxLength: Agent.MaxNameLength);
@@ -68,6 +69,11 @@ public static class AgentsApi
             Config = config,
         }, cancellationToken);
         var reply = AgentReply.From(result.Agent);
+        if (result.Created)
+        {
+            await audit.RecordAsync(ApiAuthentication.ActorOf(request.HttpContext), AuditActions.AgentCreated, result.Agent.Name,
+                $"type {result.Agent.Type.ToWire()}, project {result.Agent.ProjectId}", cancellationToken: cancellationToken);
+        }
         return result.Created ? TypedResults.Created($"/agents/{reply.Id}", reply) : TypedResults.Ok(reply);
     }
 
@@ -106,7 +112,7 @@ public static class AgentsApi
         TypedResults.Ok(AgentReply.From(await FindAgentAsync(id, user, registry, cancellationToken)));
 
     internal static async Task<Ok<AgentReply>> UpdateAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, IAgentRegistry registry, AuditLog audit, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         var agent = await FindAgentAsync(id, user, registry, cancellationToken);
         using var body = await JsonRequest.ReadAsync(request, api.Value.MaxBodyBytes, allowEmpty: false, cancellationToken);
@@ -121,6 +127,9 @@ public static class AgentsApi
         body.ThrowIfInvalid();
 
         var updated = await registry.UpdateAsync(agent.Id, new UpdateAgentRequest { Type = type, Status = status, MonitoringEnabled = monitoring, Config = config }, cancellationToken);
+        await audit.RecordAsync(ApiAuthentication.ActorOf(request.HttpContext), AuditActions.AgentUpdated, updated.Name,
+            string.Join(", ", new[] { type is null ? null : "type", status is null ? null : "status", monitoring is null ? null : "monitoring", config is null ? null : "config" }.OfType<string>()) + " changed",
+            cancellationToken: cancellationToken);
         return TypedResults.Ok(AgentReply.From(updated));
     }
 

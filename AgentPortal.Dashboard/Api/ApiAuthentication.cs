@@ -26,31 +26,50 @@ public static class ApiAuthentication
     public const string IngestPolicy = "api:ingest";
     public const string ReadPolicy = "api:read";
     public const string ChatPolicy = "api:chat";
+    public const string KeysPolicy = "people:keys";
 
     public const string MissingKeyDetail =
         "Send a project API key as 'Authorization: Bearer <key>' (or in the x-api-key header). Create one with: AgentPortal.Dashboard apikey create --project default-project --scopes ingest,read";
+
+    /// <summary>Who is acting, for the audit log: the person's email, or <c>apikey:&lt;prefix&gt;…</c>.</summary>
+    public static Core.Audit.AuditActor ActorOf(ClaimsPrincipal user, string? address) =>
+        new(user.IsApiKeyCaller() ? "apikey:" + user.Identity?.Name : user.Identity?.Name ?? "anonymous", address);
+
+    public static Core.Audit.AuditActor ActorOf(HttpContext context) => ActorOf(context.User, context.Connection.RemoteIpAddress?.ToString());
 
     public static bool IsApiKeyCaller(this ClaimsPrincipal user) => user.HasClaim(c => c.Type == ProjectClaim);
 
     /// <summary>The project an API key is limited to; null for signed-in people, who see every project.</summary>
     public static string? CallerProject(this ClaimsPrincipal user) => user.FindFirst(ProjectClaim)?.Value;
 
-    public static void AddPortalAuthentication(this IServiceCollection services)
+    public const string OidcScheme = "oidc";
+
+    public static void AddPortalAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddAuthentication(options =>
+        var authentication = services.AddAuthentication(options =>
             {
                 options.DefaultScheme = SelectorScheme;
                 options.DefaultChallengeScheme = SelectorScheme;
             })
             .AddPolicyScheme(SelectorScheme, "API key or sign-in cookie", options =>
                 options.ForwardDefaultSelector = context => HasApiKey(context) ? ApiKeyScheme : IdentityConstants.ApplicationScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, null)
-            .AddIdentityCookies();
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, null);
+        authentication.AddIdentityCookies();
+        var oidc = configuration.GetSection(OidcOptions.SectionName).Get<OidcOptions>() ?? new OidcOptions();
+        if (oidc.Enabled)
+        {
+            authentication.AddOpenIdConnect(OidcScheme, oidc.DisplayName, options => SingleSignOn.Configure(options, oidc));
+        }
 
         var authorization = services.AddAuthorizationBuilder();
         PricesApi.AddAdminPolicy(authorization);
+        // Pages and every endpoint without a policy of its own are for signed-in people, never for API keys:
+        // a key reads the machine API only, within its scopes.
+        var person = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser()
+            .RequireAssertion(context => !context.User.IsApiKeyCaller()).Build();
         authorization
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .SetDefaultPolicy(person)
+            .SetFallbackPolicy(person)
             .AddPolicy(IngestPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
                 context.User.IsApiKeyCaller()
                     ? context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Ingest)
@@ -59,6 +78,8 @@ public static class ApiAuthentication
                 context.User.IsApiKeyCaller()
                     ? context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Chat)
                     : context.User.IsInRole(PortalRoles.Admin) || context.User.IsInRole(PortalRoles.Operator)))
+            .AddPolicy(Embeds.EmbedProxy.ViewPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => !context.User.IsApiKeyCaller()))
+            .AddPolicy(KeysPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => !context.User.IsApiKeyCaller()).RequireRole(PortalRoles.Admin, PortalRoles.Operator))
             .AddPolicy(ReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
                 !context.User.IsApiKeyCaller() || context.User.HasClaim(ScopeClaim, ApiKeyScopeNames.Read)));
     }
@@ -123,7 +144,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     ApiKeyService keys,
     IOptions<ApiOptions> api) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private const string InvalidKey = "The API key is not valid or has been revoked. Check the key, or create a new one with: AgentPortal.Dashboard apikey create --project <project> --scopes ingest,read";
+    private const string CreateHint = "Create a new key on the API keys page, or with: AgentPortal.Dashboard apikey create --project <project> --scopes ingest,read";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -133,10 +154,15 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var identity = await keys.ValidateAsync(secret, Context.RequestAborted);
-        if (identity is null)
+        var check = await keys.CheckAsync(secret, Context.RequestAborted);
+        if (check.Identity is not { } identity)
         {
-            return AuthenticateResult.Fail(InvalidKey);
+            return AuthenticateResult.Fail(check.Rejection switch
+            {
+                ApiKeyRejection.Revoked => "This API key has been revoked. " + CreateHint,
+                ApiKeyRejection.Expired => "This API key has expired. " + CreateHint,
+                _ => "The API key is not valid. Check that the whole key was copied. " + CreateHint,
+            });
         }
         if (basic is { } pair && pair.PublicKey != identity.ProjectId)
         {

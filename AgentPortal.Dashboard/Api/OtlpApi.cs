@@ -18,9 +18,9 @@ public static class OtlpApi
 
     public static IEndpointRouteBuilder MapOtlpApi(this IEndpointRouteBuilder app)
     {
-        app.MapMachineApi("/v1").MapPost("/traces", ExportAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
+        app.MapMachineApi("/v1").MapPost("/traces", ExportAsync).RequireAuthorization(ApiAuthentication.IngestPolicy).WithMetadata(new Hosting.IngestRateLimitMetadata());
         // Langfuse's SDKs (v3+, OpenTelemetry-based) export here; only the host changes for a team that moves.
-        app.MapMachineApi($"{ApiAuthentication.LangfusePrefix}/v1").MapPost("/traces", ExportAsync).RequireAuthorization(ApiAuthentication.IngestPolicy);
+        app.MapMachineApi($"{ApiAuthentication.LangfusePrefix}/v1").MapPost("/traces", ExportAsync).RequireAuthorization(ApiAuthentication.IngestPolicy).WithMetadata(new Hosting.IngestRateLimitMetadata());
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentPortal.Core.Audit;
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Identity;
 using AgentPortal.Core.Pricing;
@@ -24,7 +25,7 @@ public static class PricesApi
     internal static async Task<Ok<IReadOnlyList<PriceReply>>> ListAsync(PriceTable table, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<PriceReply>>([.. (await table.ListAsync(cancellationToken)).Select(PriceReply.From)]);
 
-    internal static async Task<Ok<PriceReply>> SetAsync(HttpRequest request, PriceTable table, TimeProvider time, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    internal static async Task<Ok<PriceReply>> SetAsync(HttpRequest request, PriceTable table, AuditLog audit, TimeProvider time, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         using var body = await JsonRequest.ReadAsync(request, api.Value.MaxBodyBytes, allowEmpty: false, cancellationToken);
         var model = body.String("model", required: true);
@@ -54,6 +55,8 @@ public static class PricesApi
             CachedInputPerMillion = cached,
             EffectiveFrom = effective ?? time.GetUtcNow().UtcDateTime,
         }, cancellationToken);
+        await audit.RecordAsync(ApiAuthentication.ActorOf(request.HttpContext), AuditActions.PricesChanged, price.Model,
+            price.Describe(), cancellationToken: cancellationToken);
         return TypedResults.Ok(PriceReply.From(price));
     }
 
@@ -61,7 +64,7 @@ public static class PricesApi
     /// Imports LiteLLM's model_prices_and_context_window.json (the body): what is new or changed is priced
     /// from <c>effective_from</c> (query; default now). A file with a wrong entry is refused whole.
     /// </summary>
-    internal static async Task<Ok<PriceImportReply>> ImportAsync(HttpRequest request, PriceTable table, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Ok<PriceImportReply>> ImportAsync(HttpRequest request, PriceTable table, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var query = new QueryReader(request.Query);
         var effective = query.Time("effective_from");
@@ -69,6 +72,8 @@ public static class PricesApi
         using var body = await JsonRequest.ReadAsync(request, LiteLlmPriceFile.MaxBytes, allowEmpty: false, cancellationToken);
         var (prices, skipped) = LiteLlmPriceFile.Parse(body.Root);
         var result = await table.ImportAsync(prices, skipped, effective ?? time.GetUtcNow().UtcDateTime, cancellationToken);
+        await audit.RecordAsync(ApiAuthentication.ActorOf(request.HttpContext), AuditActions.PricesChanged, "LiteLLM price file",
+            $"imported: {result.Added} added, {result.Unchanged} unchanged, {result.Skipped} skipped", cancellationToken: cancellationToken);
         return TypedResults.Ok(new PriceImportReply(result.EffectiveFrom, result.Added, result.Unchanged, result.Skipped, [.. result.AddedModels.Take(200)]));
     }
 

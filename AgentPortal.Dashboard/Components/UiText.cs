@@ -18,6 +18,10 @@ public static class UiText
         public const string Sql = "Text to SQL";
         public const string Tools = "Tools";
         public const string Admin = "Admin";
+        public const string People = "People";
+        public const string Keys = "API keys";
+        public const string Audit = "Audit log";
+        public const string Account = "Your account";
         public const string SignOut = "Sign out";
         public const string DarkMode = "Toggle dark mode";
         public const string LightMode = "Switch to light mode";
@@ -55,14 +59,12 @@ public static class UiText
         public const string RememberMe = "Keep me signed in";
         public const string Submit = "Sign in";
         public const string Failed = "The email or password is not right.";
-        public const string LockedOut = "Too many failed attempts. Try again in 5 minutes.";
+        public const string LockedOut = "Too many failed attempts: this account is locked for a while. Try again later, or ask an Admin to reset your password.";
+        public const string Disabled = "This account is disabled. Ask an Admin to enable it.";
+        public const string SignedOutEverywhere = "You were signed out on every device.";
+        public const string Or = "or";
+        public static string SingleSignOn(string name) => $"Sign in with {name}";
         public const string FirstRunHint = "First run? The administrator's email and generated password were printed to the console where AgentPortal started.";
-    }
-
-    public static class Planned
-    {
-        public const string Heading = "Not built yet";
-        public const string Lead = "This page will show:";
     }
 
     public static class Overview
@@ -280,17 +282,117 @@ public static class UiText
     public static class Admin
     {
         public const string Title = "Administration";
-        public const string Users = "Users";
+        public const string Security = "People and access";
         public const string Storage = "Storage";
         public const string Dependencies = "Dependencies";
         public const string CheckAgain = "Check again";
         public const string Checking = "Checking…";
         public const string LastChecked = "Last checked";
-        public const string NoUsers = "No users yet.";
         public const string LoadFailed = "Could not load this panel.";
         public const string RegistryStore = "Registry, users and keys";
         public const string TelemetryStore = "Traces and spans";
         public const string DataFolder = "Data folder";
+    }
+
+    public static class People
+    {
+        public const string Title = "People";
+        public const string Lead = "Who may sign in and what each may do. Admins: everything. Operators: agents, runs, chat and the API keys of their projects. Viewers: read-only.";
+        public const string Add = "Add a person";
+        public const string Email = "Email";
+        public const string Role = "Role";
+        public const string Projects = "Projects";
+        public const string ProjectsHelp = "Projects whose API keys an Operator manages, separated by commas.";
+        public const string Create = "Create account";
+        public const string PasswordOnce = "Password for {0}, shown only this once. Hand it over safely; they must change it when they first sign in.";
+        public const string Dismiss = "I have saved it";
+        public const string Reset = "Reset password";
+        public const string Disable = "Disable";
+        public const string Enable = "Enable";
+        public const string Status = "Status";
+        public const string Created = "Created";
+        public const string Active = "active";
+        public const string Disabled = "disabled";
+        public const string Locked = "locked out";
+        public const string MustChange = "must change password";
+        public const string Sso = "single sign-on";
+        public const string Save = "Save";
+        public const string NoPeople = "Nobody has an account yet.";
+        public const string ConfirmDisable = "Disable {0}? They are signed out everywhere and cannot sign in until enabled again.";
+        public const string ConfirmReset = "Reset the password of {0}? Their current password stops working and every session ends.";
+        public const string Cancel = "Cancel";
+    }
+
+    public static class Keys
+    {
+        public const string Title = "API keys";
+        public const string Lead = "Keys let agents, collectors and scripts call the portal. A key is shown once when it is created; only its first characters are kept in clear.";
+        public const string Create = "Create key";
+        public const string Name = "Name";
+        public const string Project = "Project";
+        public const string Scopes = "Scopes";
+        public const string Expiry = "Expires";
+        public const string Never = "never";
+        public const string LastUsed = "Last used";
+        public const string CreatedBy = "Created by";
+        public const string Revoke = "Revoke";
+        public const string Rotate = "Rotate";
+        public const string SecretOnce = "The new key for project {0}, shown only this once. Copy it now and store it as a secret.";
+        public const string Dismiss = "I have copied it";
+        public const string NoKeys = "No API keys yet. Create one for each agent or collector that sends data.";
+        public const string NoProjects = "You manage no projects yet: ask an Admin to add your projects on the People page.";
+        public const string ConfirmRevoke = "Revoke {0}? Every caller using it gets 401 from its next request.";
+        public const string ConfirmRotate = "Rotate {0}? It is revoked now and a new key with the same project and scopes is shown once.";
+        public const string Active = "active";
+        public const string Revoked = "revoked";
+        public const string Expired = "expired";
+        public const string IngestHelp = "ingest: register agents, start and end runs, send spans";
+        public const string ReadHelp = "read: agents, stats and traces";
+        public const string ChatHelp = "chat: the OpenAI-compatible chat API and runners";
+    }
+
+    public static class AuditPage
+    {
+        public const string Title = "Audit log";
+        public const string Lead = "Administrative actions: sign-ins and failures, people and roles, API keys, agents and prices. Newest first.";
+        public const string Area = "Area";
+        public const string AllAreas = "All";
+        public const string Actor = "Who";
+        public const string Search = "Target or detail contains";
+        public const string When = "When (UTC)";
+        public const string Action = "What";
+        public const string Target = "Target";
+        public const string Detail = "Detail";
+        public const string From = "From";
+        public const string Empty = "No actions match.";
+    }
+
+    public static class ToolsPage
+    {
+        public const string Title = "Tools";
+        public const string Lead = "Your team's other observability tools, served through AgentPortal's sign-in. Their credentials stay on the server.";
+        public const string Open = "Open";
+        public const string NotConfigured = "Not configured";
+        public const string Configured = "Configured";
+        public const string AdminOnly = "Admins only";
+        public const string SetThese = "To show {0} here, set these variables where AgentPortal runs and restart it:";
+        public const string OpenDirect = "Open in its own tab";
+        public const string ReadOnly = "You are a Viewer: you can look around, but changes are refused.";
+    }
+
+    public static class Manage
+    {
+        public const string Title = "Your account";
+        public const string Required = "Your password was generated by an Admin. Choose your own before you go on.";
+        public const string Current = "Current password";
+        public const string New = "New password";
+        public const string Confirm = "New password again";
+        public const string Change = "Change password";
+        public const string Changed = "Your password was changed. Other sessions were signed out.";
+        public const string Everywhere = "Sign out everywhere";
+        public const string EverywhereHelp = "Ends every session of this account, on every device, including this one.";
+        public const string Back = "Back to the portal";
+        public const string External = "You sign in with single sign-on; your password is managed by your organisation's provider.";
     }
 
     public static class SqlPage

@@ -13,7 +13,7 @@ public static class ApiKeyCommand
 {
     public const string Usage = """
         Usage:
-          AgentPortal.Dashboard apikey create --project <project> --scopes ingest,read[,chat] [--name <label>]
+          AgentPortal.Dashboard apikey create --project <project> --scopes ingest,read[,chat] [--name <label>] [--expires-days <days>]
           AgentPortal.Dashboard apikey list
           AgentPortal.Dashboard apikey revoke <key id>
         Configuration (data folder, provider) is read as when the portal runs, e.g. --Storage:DataDirectory=/var/lib/agentportal.
@@ -58,7 +58,17 @@ public static class ApiKeyCommand
                         await Console.Error.WriteLineAsync($"--scopes '{scopeText}' is not valid; use a comma-separated list of: {ApiKeyScopeNames.Allowed}.");
                         return 2;
                     }
-                    var created = await keys.CreateAsync(project, scopes, options.GetValueOrDefault("name"), CancellationToken.None);
+                    DateTimeOffset? expires = null;
+                    if (options.TryGetValue("expires-days", out var daysText))
+                    {
+                        if (!int.TryParse(daysText, System.Globalization.CultureInfo.InvariantCulture, out var days) || days < 1)
+                        {
+                            await Console.Error.WriteLineAsync($"--expires-days '{daysText}' is not a whole number of days of at least 1; leave it out for a key that lasts until revoked.");
+                            return 2;
+                        }
+                        expires = DateTimeOffset.UtcNow.AddDays(days);
+                    }
+                    var created = await keys.CreateAsync(new ApiKeyRequest(project, scopes, options.GetValueOrDefault("name"), expires), Core.Audit.AuditActor.Cli, CancellationToken.None);
                     Console.WriteLine($"Created API key {created.Key.Id} for project '{created.Key.ProjectId}' with scopes {ApiKeyScopeNames.Format(scopes)}.");
                     Console.WriteLine("It is shown only now; store it in your agent's secrets. The key:");
                     Console.WriteLine(created.Secret);
@@ -66,7 +76,7 @@ public static class ApiKeyCommand
                 case "list":
                     foreach (var key in await keys.ListAsync(CancellationToken.None))
                     {
-                        Console.WriteLine($"{key.Id}  {key.Prefix}…  project={key.ProjectId}  scopes={ApiKeyScopeNames.Format(key.Scopes)}  created={key.CreatedAt:u}{(key.RevokedAt is { } revoked ? $"  revoked={revoked:u}" : "")}");
+                        Console.WriteLine($"{key.Id}  {key.Prefix}…  project={key.ProjectId}  scopes={ApiKeyScopeNames.Format(key.Scopes)}  created={key.CreatedAt:u}{(key.ExpiresAt is { } expiry ? $"  expires={expiry:u}" : "")}{(key.LastUsedAt is { } used ? $"  last-used={used:u}" : "")}{(key.RevokedAt is { } revoked ? $"  revoked={revoked:u}" : "")}");
                     }
                     return 0;
                 default:
@@ -75,7 +85,7 @@ public static class ApiKeyCommand
                         await Console.Error.WriteLineAsync("apikey revoke needs the key id (see apikey list).");
                         return 2;
                     }
-                    await keys.RevokeAsync(positional[0], CancellationToken.None);
+                    await keys.RevokeAsync(positional[0], Core.Audit.AuditActor.Cli, CancellationToken.None);
                     Console.WriteLine($"Revoked API key {positional[0]}.");
                     return 0;
             }

@@ -4,6 +4,7 @@ using AgentPortal.Core.Data;
 using AgentPortal.Core.Identity;
 using AgentPortal.Dashboard.Api;
 using AgentPortal.Dashboard.Components;
+using AgentPortal.Dashboard.Embeds;
 using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -48,7 +49,9 @@ public static class DashboardServiceExtensions
 
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddProblemDetails();
-        builder.Services.AddPortalAuthentication();
+        builder.Services.AddPortalAuthentication(builder.Configuration);
+        builder.Services.AddPortalSecurity();
+        builder.Services.AddEmbeds();
         builder.Services.ConfigureApplicationCookie(options =>
         {
             // Machine endpoints answer 401/403 problem details instead of redirecting to the sign-in page.
@@ -65,7 +68,6 @@ public static class DashboardServiceExtensions
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Lax;
             options.SlidingExpiration = true;
-            options.ExpireTimeSpan = TimeSpan.FromDays(7);
         });
         builder.Services.AddIdentityCore<PortalUser>(options =>
             {
@@ -75,12 +77,12 @@ public static class DashboardServiceExtensions
                 options.Password.RequireLowercase = false;
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                // Length over composition rules (NIST SP 800-63B); four distinct characters stop 'aaaaaaaaaaaa'.
+                options.Password.RequiredUniqueChars = 4;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<PortalSignInManager>()
             .AddDefaultTokenProviders();
 
         return builder;
@@ -141,9 +143,11 @@ public static class DashboardServiceExtensions
         .AddTransient<RunListViewModel>()
         .AddTransient<RegistryViewModel>()
         .AddTransient<CompareViewModel>()
-        .AddTransient<AdminViewModel>()
+        .AddTransient<PeopleViewModel>()
+        .AddTransient<ApiKeysViewModel>()
         .AddTransient<ChatViewModel>()
         .AddTransient<TextToSqlViewModel>()
+        .AddSingleton<Embeds.EmbeddedTools>()
         // Spans of recently opened traces, bounded by span count so a few huge traces cannot fill memory.
         .AddSingleton(_ => new RecentTraces(new MemoryCache(new MemoryCacheOptions { SizeLimit = 500_000 })));
 
@@ -166,6 +170,7 @@ public static class DashboardServiceExtensions
         }
         app.UseStatusCodePagesWithReExecute("/not-found");
 
+        app.UsePortalSecurity();
         app.MapMetricsApi();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -174,6 +179,7 @@ public static class DashboardServiceExtensions
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthApi();
         app.MapAccountApi();
+        app.MapSingleSignOn();
         app.MapAgentsApi();
         app.MapChatApi();
         app.MapObservabilityApi();
@@ -181,7 +187,8 @@ public static class DashboardServiceExtensions
         app.MapOtlpApi();
         app.MapPricesApi();
         // The service checks the API key itself, so a caller without one gets UNAUTHENTICATED, not an HTTP redirect.
-        app.MapGrpcService<OtlpGrpcService>().AllowAnonymous();
+        app.MapGrpcService<OtlpGrpcService>().AllowAnonymous().WithMetadata(new IngestRateLimitMetadata());
+        app.MapEmbeds();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

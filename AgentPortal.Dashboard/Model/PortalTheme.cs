@@ -64,3 +64,6 @@ public static class PortalTheme
     /// <summary>Colours of chart series, the same on every chart.</summary>
     public static IReadOnlyList<string> ChartColours { get; } = ["#3949ab", "#c62828", "#00897b", "#ef6c00", "#8e24aa"];
 }
+
+/// <summary>The browser's address as the portal saw it when the page was requested; cascaded for the audit log.</summary>
+public sealed record ClientAddress(string? Value);

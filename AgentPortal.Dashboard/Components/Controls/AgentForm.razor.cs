@@ -1,6 +1,8 @@
 using System.Text.Json;
 using AgentPortal.Core.Agents;
+using AgentPortal.Core.Audit;
 using AgentPortal.Core.Identity;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
@@ -79,6 +81,12 @@ public partial class AgentForm
     [Inject]
     public required ILogger<AgentForm> Logger { get; init; }
 
+    [Inject]
+    public required AuditLog Audit { get; init; }
+
+    [CascadingParameter]
+    public ClientAddress? Address { get; set; }
+
     protected override void OnParametersSet()
     {
         _model = Agent is null ? new AgentFormModel() : new AgentFormModel
@@ -129,6 +137,8 @@ public partial class AgentForm
                     _error = string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.AgentForm.AlreadyExists, result.Agent.Name, result.Agent.ProjectId);
                     return;
                 }
+                await Audit.RecordAsync(Api.ApiAuthentication.ActorOf(user, Address?.Value), AuditActions.AgentCreated, result.Agent.Name,
+                    $"type {result.Agent.Type.ToWire()}, project {result.Agent.ProjectId}, on the Agents page");
                 Dialog.Close(DialogResult.Ok(result.Agent));
             }
             else
@@ -141,6 +151,8 @@ public partial class AgentForm
                     // An emptied config box clears it: stored as an empty object, as the API's PATCH would.
                     Config = _model.NormalizedConfig() ?? (Agent.Config is null ? null : "{}"),
                 }, CancellationToken.None);
+                await Audit.RecordAsync(Api.ApiAuthentication.ActorOf(user, Address?.Value), AuditActions.AgentUpdated, updated.Name,
+                    $"type {updated.Type.ToWire()}, status {updated.Status.ToWire()}, monitoring {(updated.MonitoringEnabled ? "on" : "off")}, on the Agents page");
                 Dialog.Close(DialogResult.Ok(updated));
             }
         }

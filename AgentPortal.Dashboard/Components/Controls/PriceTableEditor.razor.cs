@@ -1,5 +1,8 @@
+using AgentPortal.Core.Audit;
 using AgentPortal.Core.Pricing;
+using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 
@@ -28,6 +31,17 @@ public partial class PriceTableEditor
 
     [Inject]
     public required ILogger<PriceTableEditor> Logger { get; init; }
+
+    [Inject]
+    public required AuditLog Audit { get; init; }
+
+    [CascadingParameter]
+    public required Task<AuthenticationState> AuthenticationState { get; set; }
+
+    [CascadingParameter]
+    public ClientAddress? Address { get; set; }
+
+    private async Task<AuditActor> ActorAsync() => Api.ApiAuthentication.ActorOf((await AuthenticationState).User, Address?.Value);
 
     protected override Task OnInitializedAsync() => LoadAsync();
 
@@ -65,6 +79,8 @@ public partial class PriceTableEditor
             var (prices, skipped) = LiteLlmPriceFile.Parse(json.RootElement);
             var effective = _from is { } from ? DateTime.SpecifyKind(from.Date, DateTimeKind.Utc) : Time.GetUtcNow().UtcDateTime;
             var result = await Prices.ImportAsync(prices, skipped, effective, CancellationToken.None);
+            await Audit.RecordAsync(await ActorAsync(), AuditActions.PricesChanged, file.Name,
+                $"imported: {result.Added} added, {result.Unchanged} unchanged, {result.Skipped} skipped");
             _prices = await Prices.ListAsync(CancellationToken.None);
             Snackbar.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.Prices.Imported, result.Added, result.EffectiveFrom, result.Unchanged, result.Skipped), Severity.Success);
         }
@@ -101,6 +117,7 @@ public partial class PriceTableEditor
                 CachedInputPerMillion = _cached,
                 EffectiveFrom = _from is { } from ? DateTime.SpecifyKind(from.Date, DateTimeKind.Utc) : Time.GetUtcNow().UtcDateTime,
             }, CancellationToken.None);
+            await Audit.RecordAsync(await ActorAsync(), AuditActions.PricesChanged, price.Model, price.Describe());
             _prices = await Prices.ListAsync(CancellationToken.None);
             Snackbar.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, UiText.Prices.Saved, price.Model, price.EffectiveFrom), Severity.Success);
             (_model, _input, _output, _cached, _from) = (null, null, null, null, null);

@@ -58,22 +58,47 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A client signed in as the bootstrap administrator through the sign-in form, keeping its cookies.</summary>
-    public async Task<HttpClient> CreateAdminClientAsync()
+    public Task<HttpClient> CreateAdminClientAsync() => CreateSignedInClientAsync(AdminEmail, AdminPassword);
+
+    /// <summary>A client signed in through the sign-in form as the given person, keeping its cookies.</summary>
+    public async Task<HttpClient> CreateSignedInClientAsync(string email, string password)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var signedIn = await PostSignInAsync(client, email, password);
+        if (signedIn.StatusCode != System.Net.HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Signing in as {email} answered {signedIn.StatusCode}.");
+        }
+        return client;
+    }
+
+    /// <summary>Posts the sign-in form (with its antiforgery token) on a client that keeps cookies.</summary>
+    public static async Task<HttpResponseMessage> PostSignInAsync(HttpClient client, string email, string password)
+    {
         var form = await client.GetStringAsync("/account/login");
-        var signedIn = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = CookieJar.ReadAntiforgeryToken(form),
-            ["Input.Email"] = AdminEmail,
-            ["Input.Password"] = AdminPassword,
+            ["Input.Email"] = email,
+            ["Input.Password"] = password,
         }));
-        if (signedIn.StatusCode != System.Net.HttpStatusCode.Redirect)
-        {
-            throw new InvalidOperationException($"Signing in as {AdminEmail} answered {signedIn.StatusCode}.");
-        }
-        return client;
+    }
+
+    /// <summary>Creates an account with the given role through the People service; returns its generated password.</summary>
+    public async Task<string> CreatePersonAsync(string email, string role, params string[] projects)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<AgentPortal.Core.Identity.UserDirectory>()
+            .CreateAsync(email, role, projects, AgentPortal.Core.Audit.AuditActor.System, CancellationToken.None);
+        return created.Password;
+    }
+
+    /// <summary>A client signed in as a new person with the given role.</summary>
+    public async Task<HttpClient> CreateClientForRoleAsync(string role, params string[] projects)
+    {
+        var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com";
+        return await CreateSignedInClientAsync(email, await CreatePersonAsync(email, role, projects));
     }
 
     public HttpClient CreateClientWithoutRedirects() =>

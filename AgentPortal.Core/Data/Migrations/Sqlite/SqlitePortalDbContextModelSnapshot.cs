@@ -96,6 +96,59 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                     b.ToTable("agents", (string)null);
                 });
 
+            modelBuilder.Entity("AgentPortal.Core.Audit.AuditEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("succeeded");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("idx_audit_events_at");
+
+                    b.HasIndex("Action", "At")
+                        .HasDatabaseName("idx_audit_events_action_at");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
             modelBuilder.Entity("AgentPortal.Core.Chat.Conversation", b =>
                 {
                     b.Property<string>("Id")
@@ -243,6 +296,9 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTimeOffset?>("DisabledAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -255,6 +311,9 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
 
                     b.Property<DateTimeOffset?>("LockoutEnd")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("MustChangePassword")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
@@ -351,11 +410,24 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("hash");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_used_at");
 
                     b.Property<string>("Name")
                         .HasMaxLength(255)
@@ -378,6 +450,11 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("revoked_at");
 
+                    b.Property<string>("RotatedFrom")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rotated_from");
+
                     b.Property<int>("Scopes")
                         .HasColumnType("INTEGER")
                         .HasColumnName("scopes");
@@ -387,6 +464,9 @@ namespace AgentPortal.Core.Data.Migrations.Sqlite
                     b.HasIndex("Hash")
                         .IsUnique()
                         .HasDatabaseName("ux_api_keys_hash");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("idx_api_keys_project");
 
                     b.ToTable("api_keys", (string)null);
                 });

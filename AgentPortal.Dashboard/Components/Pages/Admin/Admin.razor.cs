@@ -1,6 +1,5 @@
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
-using AgentPortal.Dashboard.Model;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 
@@ -9,9 +8,6 @@ namespace AgentPortal.Dashboard.Components.Pages.Admin;
 public partial class Admin
 {
     [Inject]
-    public required AdminViewModel ViewModel { get; init; }
-
-    [Inject]
     public required PortalPaths Paths { get; init; }
 
     [Inject]
@@ -19,6 +15,4 @@ public partial class Admin
 
     [Inject]
     public required IOptions<TelemetryOptions> TelemetryOptions { get; init; }
-
-    protected override Task OnInitializedAsync() => ViewModel.LoadUsersAsync();
 }

@@ -13,7 +13,7 @@ public class AdminPageTests : PortalPageTest
         var page = Render<Admin>();
 
         page.WaitForAssertion(() => Assert.Contains("gpt-4o-mini", page.Find($"[role=region][aria-label='{UiText.Prices.Title}']").TextContent), s_waitTimeout);
-        Assert.Contains(UiText.Admin.NoUsers, page.Markup);
+        Assert.Contains("admin/people", page.Find($"[role=region][aria-label='{UiText.Admin.Security}']").InnerHtml);
         Assert.Contains("Sqlite", page.Markup);
         page.WaitForAssertion(() => Assert.Contains("telemetry-sqlite", page.Find($"[role=region][aria-label='{UiText.Admin.Dependencies}']").TextContent), s_waitTimeout);
     }

@@ -2,22 +2,12 @@ using AgentPortal.Dashboard.Components;
 using AgentPortal.Dashboard.Components.Pages;
 using AgentPortal.Dashboard.Tests.Infrastructure;
 using Bunit;
-using ToolsPage = AgentPortal.Dashboard.Components.Pages.Tools.Tools;
 
 namespace AgentPortal.Dashboard.Tests.Components.Pages;
 
 /// <summary>Pages without data of their own: they say plainly what they are, and show nothing made up.</summary>
 public class StaticPagesTests : PortalComponentTest
 {
-    [Fact]
-    public void Tools_SaysItIsNotBuiltYet_AndWhatItWillShow()
-    {
-        var page = Render<ToolsPage>();
-
-        Assert.Equal(UiText.Nav.Tools, page.Find("h1").TextContent);
-        Assert.Contains(UiText.Planned.Heading, page.Markup);
-    }
-
     [Fact]
     public void NotFound_PointsBackToTheMenu()
     {
