@@ -28,8 +28,11 @@ public partial class Manage
     [SupplyParameterFromForm]
     private ChangePasswordInput Input { get; set; } = default!;
 
+    // Text, not bool: a hand-edited address must not fail the page.
     [SupplyParameterFromQuery(Name = "required")]
-    private bool Required { get; set; }
+    private string? RequiredText { get; set; }
+
+    private bool Required => RequiredText is "1" or "true";
 
     protected override async Task OnInitializedAsync()
     {
