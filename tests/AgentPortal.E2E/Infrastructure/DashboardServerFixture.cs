@@ -32,19 +32,24 @@ public sealed class DashboardServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
-    public async Task SignInAsync(BrowserSession session, string? screenshot = null)
+    public Task SignInAsync(BrowserSession session, string? screenshot = null) => SignInAsAsync(session, AdminEmail, AdminPassword, screenshot);
+
+    public async Task SignInAsAsync(BrowserSession session, string email, string password, string? screenshot = null, string landing = "/")
     {
         var page = session.Page;
         await page.GotoAsync("/");
         await page.WaitForURLAsync("**/account/login**");
-        await page.GetByLabel("Email").FillAsync(AdminEmail);
-        await page.GetByLabel("Password").FillAsync(AdminPassword);
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
         if (screenshot is not null)
         {
             await session.ScreenshotAsync(screenshot);
         }
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
-        await session.WaitForInteractiveAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == landing);
+        if (landing == "/")
+        {
+            await session.WaitForInteractiveAsync();
+        }
     }
 }
