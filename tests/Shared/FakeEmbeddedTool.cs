@@ -71,11 +71,15 @@ public sealed class FakeEmbeddedTool : IAsyncDisposable
             context.Response.Cookies.Append(SessionCookie, session, new CookieOptions { HttpOnly = true, Path = "/" });
             return Results.Json(new { url = "/" });
         });
-        app.MapGet("/_next/static/app.js", () => Results.Text("console.log('langfuse app');", "text/javascript"));
+        // The page's script and its data both live at absolute paths, as a Next.js app's do.
+        app.MapGet("/_next/static/app.js", () => Results.Text(
+            "console.log('langfuse app'); window.addEventListener('load', async () => { const r = await fetch('/api/data'); const d = await r.json(); document.getElementById('status').textContent = 'app.js loaded, ' + d.traces + ' traces'; });",
+            "text/javascript"));
+        app.MapGet("/api/data", (HttpContext context) => tool.Page(context, () => Results.Json(new { traces = 3 })));
         app.MapGet("/", (HttpContext context) => tool.Page(context, () =>
         {
             context.Response.Cookies.Append("ui-pref", "dark", new CookieOptions { Path = "/" });
-            return Results.Content("<!DOCTYPE html><html><head><script src=\"/_next/static/app.js\"></script></head><body><h1>Langfuse traces</h1></body></html>", "text/html");
+            return Results.Content("<!DOCTYPE html><html><head><script src=\"/_next/static/app.js\"></script></head><body><h1>Langfuse traces</h1><p id=\"status\">waiting for app.js</p></body></html>", "text/html");
         }));
         app.MapGet("/echo", (HttpContext context) => tool.Page(context, () => Results.Json(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString()))));
         app.MapGet("/go", (HttpContext context) => tool.Page(context, () => Results.Redirect("/target")));
