@@ -72,13 +72,7 @@ public static class DashboardServiceExtensions
         builder.Services.AddIdentityCore<PortalUser>(options =>
             {
                 options.User.RequireUniqueEmail = true;
-                options.Password.RequiredLength = Core.Configuration.BootstrapOptions.MinimumPasswordLength;
-                options.Password.RequireDigit = false;
-                options.Password.RequireLowercase = false;
-                options.Password.RequireUppercase = false;
-                options.Password.RequireNonAlphanumeric = false;
-                // Length over composition rules (NIST SP 800-63B); four distinct characters stop 'aaaaaaaaaaaa'.
-                options.Password.RequiredUniqueChars = 4;
+                PasswordPolicy.Apply(options.Password);
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()

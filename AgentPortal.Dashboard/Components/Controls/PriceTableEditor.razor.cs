@@ -41,6 +41,17 @@ public partial class PriceTableEditor
     [CascadingParameter]
     public ClientAddress? Address { get; set; }
 
+    /// <summary>Checked again here, not only by the page: prices are for Admins.</summary>
+    private async Task<bool> IsAdminAsync()
+    {
+        if ((await AuthenticationState).User.IsInRole(Core.Identity.PortalRoles.Admin))
+        {
+            return true;
+        }
+        _problem = UiText.Errors.AccessDenied;
+        return false;
+    }
+
     private async Task<AuditActor> ActorAsync() => Api.ApiAuthentication.ActorOf((await AuthenticationState).User, Address?.Value);
 
     protected override Task OnInitializedAsync() => LoadAsync();
@@ -66,6 +77,10 @@ public partial class PriceTableEditor
             return;
         }
         _problem = null;
+        if (!await IsAdminAsync())
+        {
+            return;
+        }
         _saving = true;
         try
         {
@@ -101,6 +116,10 @@ public partial class PriceTableEditor
     private async Task SaveAsync()
     {
         _problem = null;
+        if (!await IsAdminAsync())
+        {
+            return;
+        }
         if (string.IsNullOrWhiteSpace(_model) || _input is null || _output is null)
         {
             _problem = UiText.Prices.Required;

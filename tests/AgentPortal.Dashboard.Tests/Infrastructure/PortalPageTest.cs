@@ -37,7 +37,7 @@ public abstract class PortalPageTest : PortalComponentTest
         Store = new ScriptedTelemetryStore(new SqliteTelemetryStore(Path.Combine(_dataDirectory, "telemetry.db")));
         Services.AddSingleton<ITelemetryStore>(Store);
         Services.AddSingleton<TimeProvider>(Clock);
-        Services.AddIdentityCore<PortalUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<PortalDbContext>();
+        Services.AddIdentityCore<PortalUser>(options => PasswordPolicy.Apply(options.Password)).AddRoles<IdentityRole>().AddEntityFrameworkStores<PortalDbContext>();
         Services.AddDashboardViewModels();
         Authorization = AddAuthorization();
         Authorization.SetAuthorized(AdminEmail);
