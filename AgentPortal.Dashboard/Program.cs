@@ -7,6 +7,10 @@ try
     {
         return await ApiKeyCommand.RunAsync(args);
     }
+    if (HealthCheckCommand.Matches(args))
+    {
+        return await HealthCheckCommand.RunAsync(args);
+    }
 
     // appsettings.json sits beside the program, wherever it is started from.
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

@@ -39,6 +39,9 @@ public sealed partial class MetricsApiTests
         ["ingestion_spans_forwarded_total"] = "counter",
     };
 
+    /// <summary>The metric families the exposition is checked to hold, for the deployment files' own checks.</summary>
+    internal static IReadOnlyDictionary<string, string> Families => s_expected;
+
     [Fact]
     public async Task Exposition_HasEveryMetric_WithItsType_LabelsByRouteTemplate_AndSecondBuckets()
     {
