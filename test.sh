@@ -8,6 +8,7 @@ packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 [ -x /usr/sbin/clickhouse-server ] || packages+=(clickhouse-server)
+[ -x /usr/sbin/mariadbd ] || packages+=(mariadb-server)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing Debian packages for the tests: ${packages[*]}"

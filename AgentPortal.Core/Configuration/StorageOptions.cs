@@ -6,6 +6,7 @@ public enum StorageProvider
 {
     Sqlite,
     Postgres,
+    MySql,
 }
 
 /// <summary>Where the registry, users, API keys and alert rules are kept.</summary>
@@ -13,13 +14,13 @@ public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
-    /// <summary><c>Sqlite</c> (default, no setup) or <c>Postgres</c>.</summary>
+    /// <summary><c>Sqlite</c> (default, no setup), <c>Postgres</c> or <c>MySql</c> (MySQL 8+ or MariaDB 10.11+).</summary>
     public string Provider { get; set; } = nameof(StorageProvider.Sqlite);
 
     /// <summary>Folder for the embedded databases; relative paths are resolved against the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>PostgreSQL connection string, required when <see cref="Provider"/> is Postgres.</summary>
+    /// <summary>PostgreSQL or MySQL/MariaDB connection string, required when <see cref="Provider"/> is Postgres or MySql.</summary>
     public string? ConnectionString { get; set; }
 
     public StorageProvider ProviderKind => Enum.Parse<StorageProvider>(Provider, ignoreCase: true);
@@ -31,12 +32,12 @@ public sealed class StorageOptions
 public sealed class ValidateStorageOptions : IValidateOptions<StorageOptions>
 {
     /// <summary>Providers whose adapters exist in this build.</summary>
-    internal static readonly StorageProvider[] s_available = [StorageProvider.Sqlite, StorageProvider.Postgres];
+    internal static readonly StorageProvider[] s_available = [StorageProvider.Sqlite, StorageProvider.Postgres, StorageProvider.MySql];
 
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         var problems = new ConfigurationProblems();
-        const string allowed = "Sqlite, Postgres";
+        const string allowed = "Sqlite, Postgres, MySql";
 
         if (!Enum.TryParse<StorageProvider>(options.Provider, ignoreCase: true, out var provider) || !Enum.IsDefined(provider))
         {
@@ -50,6 +51,11 @@ public sealed class ValidateStorageOptions : IValidateOptions<StorageOptions>
         {
             problems.Add("Storage:ConnectionString", "is required when Storage:Provider is Postgres.", "an Npgsql connection string",
                 "\"Host=db;Database=agentportal;Username=agentportal;Password=...\"");
+        }
+        else if (provider == StorageProvider.MySql && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            problems.Add("Storage:ConnectionString", "is required when Storage:Provider is MySql.", "a MySQL connection string",
+                "\"Server=db;Database=agentportal;User=agentportal;Password=...\"");
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDirectory))

@@ -9,7 +9,7 @@ namespace AgentPortal.Core.Data;
 
 /// <summary>
 /// Users, roles, the agent registry and API keys. Each relational provider has its own subclass so
-/// each keeps its own migrations (Data/Migrations/Sqlite, Data/Migrations/Postgres).
+/// each keeps its own migrations (Data/Migrations/Sqlite, Data/Migrations/Postgres, Data/Migrations/MySql).
 /// </summary>
 public abstract class PortalDbContext(DbContextOptions options) : IdentityDbContext<PortalUser>(options)
 {
@@ -150,3 +150,6 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
 public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext> options) : PortalDbContext(options);
 
 public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options) : PortalDbContext(options);
+
+/// <summary>MySQL 8+ and MariaDB 10.11+ through Oracle's MySql.EntityFrameworkCore (the EF Core 10 provider that runs here).</summary>
+public sealed class MySqlPortalDbContext(DbContextOptions<MySqlPortalDbContext> options) : PortalDbContext(options);

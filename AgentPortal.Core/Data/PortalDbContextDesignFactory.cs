@@ -16,3 +16,11 @@ internal sealed class PostgresPortalDbContextDesignFactory : IDesignTimeDbContex
     public PostgresPortalDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<PostgresPortalDbContext>().UseNpgsql("Host=localhost;Database=agentportal_design").Options);
 }
+
+/// <summary>Lets `dotnet ef migrations add --context MySqlPortalDbContext` build the context; no server is contacted.</summary>
+internal sealed class MySqlPortalDbContextDesignFactory : IDesignTimeDbContextFactory<MySqlPortalDbContext>
+{
+    public MySqlPortalDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<MySqlPortalDbContext>().UseMySQL(MySqlConnections.Prepare("Server=localhost;Database=agentportal_design"))
+            .ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository, MySqlHistoryRepository>().Options);
+}

@@ -24,6 +24,14 @@ public sealed class PortalDbContextFactory : IDbContextFactory<PortalDbContext>
                         .AddInterceptors(connections ?? new OpenConnections())
                         .Options;
                     return () => new PostgresPortalDbContext(postgres);
+                case StorageProvider.MySql:
+                    var mysql = new DbContextOptionsBuilder<MySqlPortalDbContext>()
+                        .UseMySQL(MySqlConnections.Prepare(options.ConnectionString!))
+                        .UseLoggerFactory(loggers)
+                        .AddInterceptors(connections ?? new OpenConnections())
+                        .ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository, MySqlHistoryRepository>()
+                        .Options;
+                    return () => new MySqlPortalDbContext(mysql);
                 default:
                     var sqlite = new DbContextOptionsBuilder<SqlitePortalDbContext>()
                         .UseSqlite(paths.RegistryConnectionString)

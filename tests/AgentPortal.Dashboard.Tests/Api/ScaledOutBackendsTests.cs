@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AgentPortal.Dashboard.Tests.Infrastructure;
 using AgentPortal.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentPortal.Dashboard.Tests.Api;
 
@@ -40,6 +41,33 @@ public class ScaledOutBackendsTests
         Assert.Equal(1, stats.RootElement.GetProperty("errors").GetInt64());
         using var trace = JsonDocument.Parse(await client.GetStringAsync($"/traces/{traceId}"));
         Assert.Equal("boom", trace.RootElement.GetProperty("run").GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task TheWholePortal_OnAMariaDbRegistry_MigratesSignsInAndKeepsPeopleKeysAndAudit()
+    {
+        await using var mariadb = await MariaDbServer.StartAsync();
+        using var app = new PortalAppFactory()
+            .With("Storage:Provider", "MySql")
+            .With("Storage:ConnectionString", mariadb.NewDatabase());
+        var client = app.CreateApiClient();
+
+        using var ready = JsonDocument.Parse(await client.GetStringAsync("/ready"));
+        Assert.Equal("ready", ready.RootElement.GetProperty("status").GetString());
+        var registered = await client.PostAsJsonAsync("/agents/register", new { name = "vanna-sql 데이터", type = "vanna" });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/agents/register", new { name = "vanna-sql 데이터", type = "vanna" })).StatusCode);
+
+        // People, roles, keys and the audit log live in the same database.
+        var admin = await app.CreateAdminClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/people")).StatusCode);
+        var viewer = await app.CreateClientForRoleAsync(AgentPortal.Core.Identity.PortalRoles.Viewer);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/agents")).StatusCode);
+        using var agents = JsonDocument.Parse(await viewer.GetStringAsync("/agents"));
+        Assert.Contains(agents.RootElement.GetProperty("items").EnumerateArray(), a => a.GetProperty("name").GetString() == "vanna-sql 데이터");
+        var audit = await app.Services.GetRequiredService<AgentPortal.Core.Audit.AuditLog>().QueryAsync(new AgentPortal.Core.Audit.AuditQuery(), CancellationToken.None);
+        Assert.Contains(audit.Items, e => e.Action == AgentPortal.Core.Audit.AuditActions.AgentCreated && e.Target == "vanna-sql 데이터");
+        Assert.Contains(audit.Items, e => e.Action == AgentPortal.Core.Audit.AuditActions.SignIn);
     }
 
     /// <summary>
