@@ -7,6 +7,10 @@ try
     {
         return await ApiKeyCommand.RunAsync(args);
     }
+    if (BackupCommand.Matches(args))
+    {
+        return await BackupCommand.RunAsync(args);
+    }
     if (HealthCheckCommand.Matches(args))
     {
         return await HealthCheckCommand.RunAsync(args);

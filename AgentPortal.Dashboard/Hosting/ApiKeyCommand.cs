@@ -97,7 +97,7 @@ public static class ApiKeyCommand
         }
     }
 
-    private static (string? Verb, Dictionary<string, string> Options, List<string> Positional, string[] Configuration) Parse(string[] args)
+    internal static (string? Verb, Dictionary<string, string> Options, List<string> Positional, string[] Configuration) Parse(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         var positional = new List<string>();

@@ -16,7 +16,11 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = [];
     private Action<IServiceCollection>? _services;
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agentportal-tests", Guid.NewGuid().ToString("N"));
+    /// <param name="dataDirectory">A data folder to start on (a restored backup); a new empty one when null.</param>
+    public PortalAppFactory(string? dataDirectory = null) =>
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "agentportal-tests", Guid.NewGuid().ToString("N"));
+
+    public string DataDirectory { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
