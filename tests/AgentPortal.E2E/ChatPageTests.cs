@@ -133,8 +133,9 @@ public class ChatPageTests(ChatPortalFixture fixture) : IClassFixture<ChatPortal
         await run.Locator("a[href^='monitoring/traces/']").First.ClickAsync();
         await page.WaitForURLAsync("**/monitoring/traces/*");
         await session.WaitForInteractiveAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "sql.query portal-telemetry" })).ToBeVisibleAsync();
+        // The trace loads after the page is interactive; on a loaded CI machine that can take longer than the default 5 s.
+        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "chat gpt-4o-mini" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Treeitem).Filter(new() { HasText = "sql.query portal-telemetry" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await session.ScreenshotAsync("67-sql-trace");
         Assert.Empty(session.ConsoleErrors);
     }

@@ -16,9 +16,14 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = [];
     private Action<IServiceCollection>? _services;
 
-    /// <param name="dataDirectory">A data folder to start on (a restored backup); a new empty one when null.</param>
-    public PortalAppFactory(string? dataDirectory = null) =>
-        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "agentportal-tests", Guid.NewGuid().ToString("N"));
+    /// <summary>A portal on a new, empty data folder (xUnit class fixtures need this constructor).</summary>
+    public PortalAppFactory()
+        : this(Path.Combine(Path.GetTempPath(), "agentportal-tests", Guid.NewGuid().ToString("N")))
+    {
+    }
+
+    /// <param name="dataDirectory">A data folder to start on, such as a restored backup.</param>
+    public PortalAppFactory(string dataDirectory) => DataDirectory = dataDirectory;
 
     public string DataDirectory { get; }
 
