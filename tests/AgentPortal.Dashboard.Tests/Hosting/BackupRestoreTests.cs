@@ -56,7 +56,7 @@ public sealed class BackupRestoreTests : IDisposable
         var restored = Path.Combine(_folder, "restored");
         Assert.Equal(0, await BackupCommand.RunAsync(["restore", "--in", zip, $"--Storage:DataDirectory={restored}"]));
 
-        using var app = new PortalAppFactory(restored);
+        using var app = PortalAppFactory.OnDataDirectory(restored);
         var api = app.CreateApiClient(key);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/agents/{agentId}")).StatusCode);
         using var trace = JsonDocument.Parse(await api.GetStringAsync($"/traces/{traceId}"));

@@ -22,8 +22,10 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
     {
     }
 
-    /// <param name="dataDirectory">A data folder to start on, such as a restored backup.</param>
-    public PortalAppFactory(string dataDirectory) => DataDirectory = dataDirectory;
+    private PortalAppFactory(string dataDirectory) => DataDirectory = dataDirectory;
+
+    /// <summary>A portal on the given data folder, such as a restored backup.</summary>
+    public static PortalAppFactory OnDataDirectory(string dataDirectory) => new(dataDirectory);
 
     public string DataDirectory { get; }
 
