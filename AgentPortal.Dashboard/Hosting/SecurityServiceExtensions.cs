@@ -93,7 +93,8 @@ public static class SecurityServiceExtensions
         }
         app.Use(static (context, next) =>
         {
-            context.Items[NonceKey] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            // Hex, not base64: a "+" would be HTML-encoded in the page and no longer read as the same text.
+            context.Items[NonceKey] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             context.Response.OnStarting(static state => AddSecurityHeaders((HttpContext)state), context);
             return next(context);
         });
