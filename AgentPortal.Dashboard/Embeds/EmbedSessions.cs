@@ -114,13 +114,13 @@ public sealed partial class EmbedSessions(IHttpClientFactory clients, TimeProvid
                 Content = new FormUrlEncodedContent(form),
             }, cancellationToken);
             var status = (int)signIn.StatusCode;
-            var session2 = cookies.GetCookies(upstream);
-            if (status >= 400 || session2.Count == 0)
+            var received = cookies.GetCookies(upstream);
+            if (status >= 400 || received.Count == 0)
             {
                 LogSignInFailed(tool.Name, status);
                 throw new EmbedSignInException($"{tool.Name} refused the service account {tool.Target.ServiceAccountEmail} (HTTP {status}). Check {tool.Section}:ServiceAccountEmail and {tool.Section}:ServiceAccountPassword.");
             }
-            var expires = session2.Where(c => c.Expires != DateTime.MinValue).Select(c => (DateTimeOffset?)new DateTimeOffset(c.Expires.ToUniversalTime(), TimeSpan.Zero)).Min();
+            var expires = received.Where(c => c.Expires != DateTime.MinValue).Select(c => (DateTimeOffset?)new DateTimeOffset(c.Expires.ToUniversalTime(), TimeSpan.Zero)).Min();
             session.Replace(cookies, expires);
             LogSignedIn(tool.Name, session.Generation);
         }
