@@ -1,4 +1,5 @@
 using AgentPortal.Core.Agents;
+using AgentPortal.Core.Alerts;
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Health;
@@ -38,6 +39,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
         services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName);
         services.AddOptions<EmbedOptions>().BindConfiguration(EmbedOptions.SectionName);
+        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
@@ -50,6 +52,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SecurityOptions>, ValidateSecurityOptions>();
         services.AddSingleton<IValidateOptions<OidcOptions>, ValidateOidcOptions>();
         services.AddSingleton<IValidateOptions<EmbedOptions>, ValidateEmbedOptions>();
+        services.AddSingleton<IValidateOptions<AlertOptions>, ValidateAlertOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
@@ -62,7 +65,8 @@ public static class CoreServiceCollectionExtensions
             .Include<VannaOptions>()
             .Include<SecurityOptions>()
             .Include<OidcOptions>()
-            .Include<EmbedOptions>());
+            .Include<EmbedOptions>()
+            .Include<AlertOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<OpenConnections>();
@@ -103,6 +107,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
         services.AddSingleton<IDependencyCheck>(provider => provider.GetRequiredService<Otlp.SpanForwarder>());
 
+        services.AddAlerts();
         services.AddLlmGateway();
         // Runs are not retried (a flow may have side effects); each run's time is bounded by the runner.
         services.AddHttpClient(Integrations.AgentRunner.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);

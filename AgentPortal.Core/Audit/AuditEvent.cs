@@ -52,7 +52,15 @@ public static class AuditActions
     public const string AgentCreated = "agent.created";
     public const string AgentUpdated = "agent.updated";
     public const string PricesChanged = "prices.changed";
+    public const string AlertRuleCreated = "alert.created";
+    public const string AlertRuleUpdated = "alert.updated";
+    public const string AlertRuleDeleted = "alert.deleted";
+    public const string AlertRuleMuted = "alert.muted";
+    public const string AlertRuleUnmuted = "alert.unmuted";
+    public const string AlertTestSent = "alert.test_sent";
+    public const string BackupCreated = "storage.backup_created";
+    public const string RetentionApplied = "storage.retention_applied";
 
     /// <summary>The areas the audit page filters by: the part before the dot.</summary>
-    public static IReadOnlyList<string> Areas { get; } = ["user", "apikey", "agent", "prices"];
+    public static IReadOnlyList<string> Areas { get; } = ["user", "apikey", "agent", "prices", "alert", "storage"];
 }

@@ -25,6 +25,12 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
 
     public DbSet<Chat.ConversationMessage> ConversationMessages => Set<Chat.ConversationMessage>();
 
+    public DbSet<Alerts.AlertRule> AlertRules => Set<Alerts.AlertRule>();
+
+    public DbSet<Alerts.AlertEvent> AlertEvents => Set<Alerts.AlertEvent>();
+
+    public DbSet<Alerts.PortalLease> PortalLeases => Set<Alerts.PortalLease>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -137,6 +143,69 @@ public abstract class PortalDbContext(DbContextOptions options) : IdentityDbCont
             message.Property(m => m.Error).HasColumnName("error");
             message.Property(m => m.CreatedAt).HasColumnName("created_at");
             message.HasIndex(m => new { m.ConversationId, m.Sequence }).IsUnique().HasDatabaseName("ux_chat_messages_conversation_sequence");
+        });
+
+        ConfigureAlerts(builder);
+    }
+
+    private static void ConfigureAlerts(ModelBuilder builder)
+    {
+        builder.Entity<Alerts.AlertRule>(rule =>
+        {
+            rule.ToTable("alert_rules");
+            rule.HasKey(r => r.Id);
+            rule.Property(r => r.Id).HasColumnName("id").HasMaxLength(36);
+            rule.Property(r => r.Name).HasColumnName("name").HasMaxLength(Alerts.AlertRule.MaxNameLength).IsRequired();
+            rule.Property(r => r.Scope).HasColumnName("scope").HasMaxLength(16).HasConversion<string>();
+            rule.Property(r => r.Target).HasColumnName("target").HasMaxLength(255);
+            rule.Property(r => r.ProjectId).HasColumnName("project_id").HasMaxLength(255);
+            rule.Property(r => r.Metric).HasColumnName("metric").HasMaxLength(32).HasConversion<string>();
+            rule.Property(r => r.Threshold).HasColumnName("threshold");
+            rule.Property(r => r.WindowHours).HasColumnName("window_hours");
+            rule.Property(r => r.MinSamples).HasColumnName("min_samples");
+            rule.Property(r => r.PendingMinutes).HasColumnName("pending_minutes");
+            rule.Property(r => r.Enabled).HasColumnName("enabled");
+            rule.Property(r => r.MutedUntil).HasColumnName("muted_until");
+            rule.Property(r => r.WebhookUrl).HasColumnName("webhook_url").HasMaxLength(2000);
+            rule.Property(r => r.WebhookFormat).HasColumnName("webhook_format").HasMaxLength(16).HasConversion<string>();
+            rule.Property(r => r.WebhookSecret).HasColumnName("webhook_secret").HasMaxLength(200);
+            rule.Property(r => r.WebhookFailures).HasColumnName("webhook_failures");
+            rule.Property(r => r.WebhookDisabledAt).HasColumnName("webhook_disabled_at");
+            rule.Property(r => r.WebhookLastError).HasColumnName("webhook_last_error").HasMaxLength(1000);
+            rule.Property(r => r.State).HasColumnName("state").HasMaxLength(16).HasConversion<string>();
+            rule.Property(r => r.StateSince).HasColumnName("state_since");
+            rule.Property(r => r.LastValue).HasColumnName("last_value");
+            rule.Property(r => r.LastEvaluatedAt).HasColumnName("last_evaluated_at");
+            rule.Property(r => r.CreatedAt).HasColumnName("created_at");
+            rule.Property(r => r.CreatedBy).HasColumnName("created_by").HasMaxLength(255).IsRequired();
+            rule.Property(r => r.UpdatedAt).HasColumnName("updated_at");
+            rule.HasIndex(r => r.ProjectId).HasDatabaseName("idx_alert_rules_project");
+        });
+
+        builder.Entity<Alerts.AlertEvent>(e =>
+        {
+            e.ToTable("alert_events");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Id).HasColumnName("id").HasMaxLength(36);
+            e.Property(a => a.RuleId).HasColumnName("rule_id").HasMaxLength(36).IsRequired();
+            e.Property(a => a.RuleName).HasColumnName("rule_name").HasMaxLength(Alerts.AlertRule.MaxNameLength).IsRequired();
+            e.Property(a => a.At).HasColumnName("at");
+            e.Property(a => a.Kind).HasColumnName("kind").HasMaxLength(16).HasConversion<string>();
+            e.Property(a => a.Value).HasColumnName("value");
+            e.Property(a => a.Message).HasColumnName("message").HasMaxLength(1000).IsRequired();
+            e.Property(a => a.Delivered).HasColumnName("delivered");
+            e.Property(a => a.DeliveryError).HasColumnName("delivery_error").HasMaxLength(1000);
+            e.HasIndex(a => new { a.RuleId, a.At }).HasDatabaseName("idx_alert_events_rule_at");
+            e.HasIndex(a => a.At).HasDatabaseName("idx_alert_events_at");
+        });
+
+        builder.Entity<Alerts.PortalLease>(lease =>
+        {
+            lease.ToTable("portal_leases");
+            lease.HasKey(l => l.Name);
+            lease.Property(l => l.Name).HasColumnName("name").HasMaxLength(64);
+            lease.Property(l => l.Holder).HasColumnName("holder").HasMaxLength(255).IsRequired();
+            lease.Property(l => l.ExpiresAt).HasColumnName("expires_at");
         });
     }
 

@@ -21,6 +21,8 @@ public static class UiText
         public const string People = "People";
         public const string Keys = "API keys";
         public const string Audit = "Audit log";
+        public const string Alerts = "Alerts";
+        public const string Storage = "Storage";
         public const string Account = "Your account";
         public const string SignOut = "Sign out";
         public const string DarkMode = "Toggle dark mode";
@@ -349,6 +351,67 @@ public static class UiText
         public const string IngestHelp = "ingest: register agents, start and end runs, send spans";
         public const string ReadHelp = "read: agents, stats and traces";
         public const string ChatHelp = "chat: the OpenAI-compatible chat API and runners";
+    }
+
+    public static class AlertsPage
+    {
+        public const string Title = "Alerts";
+        public const string Lead = "Rules watch error rates, latency, cost, token use and silence, per agent, per project or for all agents. A breach that holds for the pending time fires: the rule's webhook is called and a banner shows on every page.";
+        public const string NewRule = "New rule";
+        public const string EditRule = "Edit rule";
+        public const string Rules = "Alert rules";
+        public const string History = "History";
+        public const string NoRules = "No alert rules yet. Add one, e.g. run error rate above 5 % over 1 h for all agents.";
+        public const string NoHistory = "Nothing has happened yet: rules write here when they go pending, fire, resolve or send a test.";
+        public const string Rule = "Rule";
+        public const string Scope = "Watches";
+        public const string State = "State";
+        public const string Now = "Now";
+        public const string Notifications = "Notifications";
+        public const string NotEnoughData = "not enough data";
+        public const string NotEvaluated = "not evaluated yet";
+        public const string NoWebhook = "banner only";
+        public const string WebhookOff = "webhook off";
+        public const string TurnBackOn = "Turn webhook back on";
+        public const string MutedUntil = "muted until {0}";
+        public const string Mute = "Mute";
+        public const string Unmute = "Unmute";
+        public const string Test = "Send test";
+        public const string Delete = "Delete";
+        public const string Edit = "Edit";
+        public const string ConfirmDelete = "Delete the rule {0}? Its history stays.";
+        public const string Disabled = "disabled";
+        public const string At = "When";
+        public const string What = "What";
+        public const string Message = "Message";
+        public const string Delivery = "Delivery";
+        public const string Delivered = "delivered";
+        public const string NotSent = "—";
+        public const string BannerOne = "Alert firing: {0}";
+        public const string BannerMany = "{0} alerts firing: {1}";
+        public const string BannerLink = "See alerts";
+        public const string ViewerNote = "You can see the rules; Admins and Operators change them.";
+        public const string Name = "Name";
+        public const string Metric = "Metric";
+        public const string Threshold = "Above";
+        public const string Window = "Window (hours)";
+        public const string WindowHelp = "Measured on the hourly rollups: the last whole hours and the current one.";
+        public const string MinSamples = "Minimum sample";
+        public const string MinSamplesHelp = "Fewer runs (LLM calls for the LLM-call error rate) never fire, so one failure pages nobody.";
+        public const string Pending = "Pending for (minutes)";
+        public const string PendingHelp = "How long a breach must hold before the rule fires; 0 fires at once.";
+        public const string Project = "Project";
+        public const string Agent = "Agent";
+        public const string Webhook = "Webhook URL";
+        public const string WebhookHelp = "Optional. Slack's incoming-webhook URL, or any endpoint that takes JSON.";
+        public const string Format = "Body";
+        public const string Secret = "Signing secret";
+        public const string SecretHelp = "Optional. Each call then carries X-AgentPortal-Signature: sha256=HMAC(secret, timestamp.body).";
+        public const string SecretKept = "A secret is stored; leave empty to keep it.";
+        public const string Enabled = "Evaluate this rule";
+        public const string Save = "Save rule";
+        public const string Cancel = "Cancel";
+        public const string NotFound = "There is no such alert rule; it may have been deleted.";
     }
 
     public static class AuditPage

@@ -139,6 +139,7 @@ public static class DashboardServiceExtensions
         .AddTransient<CompareViewModel>()
         .AddTransient<PeopleViewModel>()
         .AddTransient<ApiKeysViewModel>()
+        .AddTransient<AlertsViewModel>()
         .AddTransient<ChatViewModel>()
         .AddTransient<TextToSqlViewModel>()
         .AddSingleton<Embeds.EmbeddedTools>()

@@ -7,6 +7,9 @@ public static class Display
 {
     private static readonly CultureInfo s_culture = CultureInfo.InvariantCulture;
 
+    /// <summary>A UTC time as the pages show it: "2026-12-02 14:05 UTC".</summary>
+    public static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", s_culture) + " UTC";
+
     public static string Count(long value) => value.ToString("N0", s_culture);
 
     public static string Percent(double ratio) => (ratio * 100).ToString(ratio is > 0 and < 0.1 ? "0.0" : "0", s_culture) + " %";

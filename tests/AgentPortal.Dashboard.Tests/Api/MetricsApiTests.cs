@@ -37,6 +37,7 @@ public sealed partial class MetricsApiTests
         ["ingestion_spans_rejected_total"] = "counter",
         ["ingestion_queue_depth"] = "gauge",
         ["ingestion_spans_forwarded_total"] = "counter",
+        ["alert_rules"] = "gauge",
     };
 
     /// <summary>The metric families the exposition is checked to hold, for the deployment files' own checks.</summary>

@@ -293,6 +293,6 @@ public sealed partial class DeploymentFilesTests
     [GeneratedRegex(@"https?://([a-z0-9\-]+):(\d+)")]
     private static partial Regex ServiceAddress();
 
-    [GeneratedRegex(@"\b(agent|token|model|http|database|system|ingestion)_[a-z_]+\b")]
+    [GeneratedRegex(@"\b(agent|token|model|http|database|system|ingestion|alert)_[a-z_]+\b")]
     private static partial Regex MetricName();
 }

@@ -98,6 +98,215 @@ namespace AgentPortal.Core.Data.Migrations.MySql
                     b.ToTable("agents", (string)null);
                 });
 
+            modelBuilder.Entity("AgentPortal.Core.Alerts.AlertEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("varchar(36)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("at");
+
+                    b.Property<bool?>("Delivered")
+                        .HasColumnType("tinyint(1)")
+                        .HasColumnName("delivered");
+
+                    b.Property<string>("DeliveryError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("varchar(1000)")
+                        .HasColumnName("delivery_error");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("varchar(1000)")
+                        .HasColumnName("message");
+
+                    b.Property<string>("RuleId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("varchar(36)")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("RuleName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("varchar(200)")
+                        .HasColumnName("rule_name");
+
+                    b.Property<double?>("Value")
+                        .HasColumnType("double")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("idx_alert_events_at");
+
+                    b.HasIndex("RuleId", "At")
+                        .HasDatabaseName("idx_alert_events_rule_at");
+
+                    b.ToTable("alert_events", (string)null);
+                });
+
+            modelBuilder.Entity("AgentPortal.Core.Alerts.AlertRule", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("varchar(36)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("varchar(255)")
+                        .HasColumnName("created_by");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("tinyint(1)")
+                        .HasColumnName("enabled");
+
+                    b.Property<DateTime?>("LastEvaluatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("last_evaluated_at");
+
+                    b.Property<double?>("LastValue")
+                        .HasColumnType("double")
+                        .HasColumnName("last_value");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("metric");
+
+                    b.Property<int>("MinSamples")
+                        .HasColumnType("int")
+                        .HasColumnName("min_samples");
+
+                    b.Property<DateTime?>("MutedUntil")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("muted_until");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("varchar(200)")
+                        .HasColumnName("name");
+
+                    b.Property<int>("PendingMinutes")
+                        .HasColumnType("int")
+                        .HasColumnName("pending_minutes");
+
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(255)
+                        .HasColumnType("varchar(255)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTime?>("StateSince")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("state_since");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(255)
+                        .HasColumnType("varchar(255)")
+                        .HasColumnName("target");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double")
+                        .HasColumnName("threshold");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("updated_at");
+
+                    b.Property<DateTime?>("WebhookDisabledAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("webhook_disabled_at");
+
+                    b.Property<int>("WebhookFailures")
+                        .HasColumnType("int")
+                        .HasColumnName("webhook_failures");
+
+                    b.Property<string>("WebhookFormat")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("webhook_format");
+
+                    b.Property<string>("WebhookLastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("varchar(1000)")
+                        .HasColumnName("webhook_last_error");
+
+                    b.Property<string>("WebhookSecret")
+                        .HasMaxLength(200)
+                        .HasColumnType("varchar(200)")
+                        .HasColumnName("webhook_secret");
+
+                    b.Property<string>("WebhookUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("varchar(2000)")
+                        .HasColumnName("webhook_url");
+
+                    b.Property<int>("WindowHours")
+                        .HasColumnType("int")
+                        .HasColumnName("window_hours");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("idx_alert_rules_project");
+
+                    b.ToTable("alert_rules", (string)null);
+                });
+
+            modelBuilder.Entity("AgentPortal.Core.Alerts.PortalLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("varchar(255)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("portal_leases", (string)null);
+                });
+
             modelBuilder.Entity("AgentPortal.Core.Audit.AuditEvent", b =>
                 {
                     b.Property<string>("Id")
