@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using AgentPortal.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,11 +18,18 @@ public sealed class AlertStatus
     private readonly TimeProvider _time;
     private volatile IReadOnlyList<AlertRuleState> _rules = [];
 
-    public AlertStatus(IDbContextFactory<PortalDbContext> contexts, AlertRuleService rules, TimeProvider time)
+    public AlertStatus(IDbContextFactory<PortalDbContext> contexts, AlertRuleService rules, TimeProvider time, IMeterFactory meters)
     {
         _contexts = contexts;
         _time = time;
         rules.Changed += () => _ = RefreshQuietlyAsync();
+
+        // On the portal's meter beside PortalMetrics' instruments; every replica reads the same rules, so dashboards take max, not sum.
+        var meter = meters.Create(Telemetry.PortalMetrics.MeterName);
+        meter.CreateObservableGauge("alert_rules", RuleCounts, description: "Enabled alert rules by state (ok, pending, firing) as this replica last read them.");
+        meter.CreateObservableGauge("alert_firing", () => _rules.Where(r => r.Enabled && r.State == AlertState.Firing)
+            .Select(r => new Measurement<int>(1, new KeyValuePair<string, object?>("rule", r.Name), new("muted", r.Muted ? "true" : "false"))),
+            description: "1 for each firing alert rule, by rule name.");
     }
 
     /// <summary>Raised after each refresh.</summary>
@@ -42,6 +50,13 @@ public sealed class AlertStatus
         _rules = [.. rules.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase)
             .Select(r => new AlertRuleState(r.Id, r.Name, r.State, r.MutedUntil is { } until && until > now, r.Enabled))];
         Changed?.Invoke();
+    }
+
+    private IEnumerable<Measurement<int>> RuleCounts()
+    {
+        var enabled = _rules.Where(r => r.Enabled).ToList();
+        return Enum.GetValues<AlertState>().Select(state =>
+            new Measurement<int>(enabled.Count(r => r.State == state), new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant())));
     }
 
     private async Task RefreshQuietlyAsync()

@@ -26,7 +26,7 @@ public sealed class PortalMetrics
     private TimeSpan _lastCpu;
     private long _lastCpuAt = Stopwatch.GetTimestamp();
 
-    public PortalMetrics(IMeterFactory meters, TelemetryWriter writer, Otlp.SpanForwarder forwarder, Data.OpenConnections connections, Alerts.AlertStatus alerts)
+    public PortalMetrics(IMeterFactory meters, TelemetryWriter writer, Otlp.SpanForwarder forwarder, Data.OpenConnections connections)
     {
         var meter = meters.Create(MeterName);
         _tasks = meter.CreateCounter<long>("agent_tasks", description: "Agent runs ended, by agent type.");
@@ -40,19 +40,8 @@ public sealed class PortalMetrics
         meter.CreateObservableGauge("ingestion_queue_depth", () => writer.Queued, description: "Telemetry writes waiting to be committed.");
         meter.CreateObservableCounter("ingestion_spans_forwarded", () => forwarder.ForwardedSpans, description: "Spans forwarded to the configured collector.");
         meter.CreateObservableGauge("database_connections_active", () => connections.Count, description: "Open connections to the portal database (registry, users, keys).");
-        meter.CreateObservableGauge("alert_rules", () => AlertRuleCounts(alerts), description: "Enabled alert rules by state (ok, pending, firing) as this replica last read them.");
-        meter.CreateObservableGauge("alert_firing", () => alerts.Rules.Where(r => r.Enabled && r.State == Alerts.AlertState.Firing)
-            .Select(r => new Measurement<int>(1, new KeyValuePair<string, object?>("rule", r.Name), new("muted", r.Muted ? "true" : "false"))),
-            description: "1 for each firing alert rule, by rule name.");
         meter.CreateObservableGauge("system_cpu_usage_percent", CpuPercent, description: "CPU used by this process since the last scrape, as a share of all cores.");
         meter.CreateObservableGauge("system_memory_usage_percent", MemoryPercent, description: "This process's working set as a share of the memory available to it.");
-    }
-
-    private static IEnumerable<Measurement<int>> AlertRuleCounts(Alerts.AlertStatus alerts)
-    {
-        var enabled = alerts.Rules.Where(r => r.Enabled).ToList();
-        return Enum.GetValues<Alerts.AlertState>().Select(state =>
-            new Measurement<int>(enabled.Count(r => r.State == state), new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant())));
     }
 
     public void RunEnded(string agentType, RunStatus status, long durationNanos)
