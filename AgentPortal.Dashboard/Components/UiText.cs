@@ -22,7 +22,6 @@ public static class UiText
         public const string Keys = "API keys";
         public const string Audit = "Audit log";
         public const string Alerts = "Alerts";
-        public const string Storage = "Storage";
         public const string Account = "Your account";
         public const string SignOut = "Sign out";
         public const string DarkMode = "Toggle dark mode";

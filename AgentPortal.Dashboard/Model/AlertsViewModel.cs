@@ -146,15 +146,17 @@ public sealed class AlertsViewModel(AlertRuleService rules, AlertEvaluator evalu
         await LoadAsync(quiet: true);
     }
 
-    /// <summary>Sends a test notification; returns what happened in words.</summary>
-    public async Task<string> TestAsync(AlertRule rule, ClaimsPrincipal user, AuditActor actor)
+    /// <summary>Sends a test notification; returns whether the webhook took it and what happened in words.</summary>
+    public async Task<(bool Delivered, string Message)> TestAsync(AlertRule rule, ClaimsPrincipal user, AuditActor actor)
     {
         RequireManager(user);
         AlertRuleService.RequireManaged((await rules.GetAsync(rule.Id, CancellationToken.None)).ProjectId, UserDirectory.ManagedProjects(user));
         var sent = await evaluator.TestAsync(rule.Id, CancellationToken.None);
         await audit.RecordAsync(actor, AuditActions.AlertTestSent, rule.Name, sent.DeliveryError, sent.Delivered == true);
         await LoadAsync(quiet: true);
-        return sent.Delivered == true ? $"The webhook took the test notification of {rule.Name}." : $"The test notification of {rule.Name} failed: {sent.DeliveryError}";
+        return sent.Delivered == true
+            ? (true, $"The webhook took the test notification of {rule.Name}.")
+            : (false, $"The test notification of {rule.Name} failed: {sent.DeliveryError}");
     }
 
     private static void RequireManager(ClaimsPrincipal user)

@@ -72,15 +72,12 @@ public partial class Alerts : IDisposable
     private async Task TestAsync(AlertRule rule)
     {
         _busy = true;
-        string? said = null;
-        _problem = await PageChange.TryAsync(async () => said = await ViewModel.TestAsync(rule, _user, Actor));
-        if (said is not null && said.Contains("failed", StringComparison.Ordinal))
+        (bool Delivered, string Message)? result = null;
+        _notice = null;
+        _problem = await PageChange.TryAsync(async () => result = await ViewModel.TestAsync(rule, _user, Actor));
+        if (result is { } sent)
         {
-            _problem = said;
-        }
-        else
-        {
-            _notice = said;
+            (sent.Delivered ? ref _notice : ref _problem) = sent.Message;
         }
         _busy = false;
     }
