@@ -40,6 +40,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName);
         services.AddOptions<EmbedOptions>().BindConfiguration(EmbedOptions.SectionName);
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.SectionName);
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
@@ -53,6 +54,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<OidcOptions>, ValidateOidcOptions>();
         services.AddSingleton<IValidateOptions<EmbedOptions>, ValidateEmbedOptions>();
         services.AddSingleton<IValidateOptions<AlertOptions>, ValidateAlertOptions>();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, ValidateRetentionOptions>();
         services.AddSingleton(new StartupConfigurationCheck()
             .Include<StorageOptions>()
             .Include<TelemetryOptions>()
@@ -66,7 +68,8 @@ public static class CoreServiceCollectionExtensions
             .Include<SecurityOptions>()
             .Include<OidcOptions>()
             .Include<EmbedOptions>()
-            .Include<AlertOptions>());
+            .Include<AlertOptions>()
+            .Include<RetentionOptions>());
 
         services.AddSingleton(provider => new PortalPaths(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDataDirectory(baseDirectory)));
         services.AddSingleton<OpenConnections>();
@@ -78,6 +81,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AgentCache>();
         services.AddSingleton<IAgentRegistry, AgentRegistry>();
         services.AddSingleton<Audit.AuditLog>();
+        services.AddSingleton<StorageReport>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<Pricing.PriceTable>();
         services.AddSingleton<Chat.ConversationStore>();
@@ -99,6 +103,9 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<TelemetryWriter>());
         services.AddSingleton<RunTimeoutJob>();
         services.AddHostedService(provider => provider.GetRequiredService<RunTimeoutJob>());
+        services.TryAddSingleton<Telemetry.Retention.DiskSpace>();
+        services.AddSingleton<Telemetry.Retention.RetentionJob>();
+        services.AddHostedService(provider => provider.GetRequiredService<Telemetry.Retention.RetentionJob>());
         services.AddMetrics();
         services.AddSingleton<PortalMetrics>();
         services.AddSingleton<AgentRunService>();

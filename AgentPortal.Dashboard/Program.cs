@@ -11,6 +11,10 @@ try
     {
         return await BackupCommand.RunAsync(args);
     }
+    if (MigrateCommand.Matches(args))
+    {
+        return await MigrateCommand.RunAsync(args);
+    }
     if (HealthCheckCommand.Matches(args))
     {
         return await HealthCheckCommand.RunAsync(args);
@@ -29,6 +33,12 @@ catch (Exception ex) when (PortalConfigurationException.Find(ex) is { } configur
 {
     // One message listing every problem, written plainly so it reads the same in any console.
     await Console.Error.WriteLineAsync(configuration.Message);
+    return 1;
+}
+
+catch (Exception ex) when (ex is AgentPortal.Core.Data.HalfAppliedMigrationException)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
     return 1;
 }
 

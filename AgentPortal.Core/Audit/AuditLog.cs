@@ -69,5 +69,13 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> contexts, TimePr
         return new PagedResult<AuditEvent>(items, total, page, pageSize);
     }
 
+    /// <summary>The most recent event of one action (e.g. the last backup), or null.</summary>
+    public async Task<AuditEvent?> LatestAsync(string action, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.AuditEvents.AsNoTracking().Where(e => e.Action == action)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).FirstOrDefaultAsync(cancellationToken);
+    }
+
     private static string? Truncate(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 }

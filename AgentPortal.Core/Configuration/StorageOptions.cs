@@ -23,6 +23,12 @@ public sealed class StorageOptions
     /// <summary>PostgreSQL or MySQL/MariaDB connection string, required when <see cref="Provider"/> is Postgres or MySql.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// How long start-up waits on a migration another replica has begun before it counts as cut off
+    /// part-way, and the portal refuses to start (see docs/OPERATIONS.md).
+    /// </summary>
+    public TimeSpan MigrationWait { get; set; } = TimeSpan.FromMinutes(1);
+
     public StorageProvider ProviderKind => Enum.Parse<StorageProvider>(Provider, ignoreCase: true);
 
     public string ResolveDataDirectory(string baseDirectory) =>
@@ -65,6 +71,11 @@ public sealed class ValidateStorageOptions : IValidateOptions<StorageOptions>
         else if (options.DataDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
             problems.Add("Storage:DataDirectory", "contains characters that cannot be in a path.", "a relative or absolute folder path", "/var/lib/agentportal");
+        }
+
+        if (options.MigrationWait < TimeSpan.Zero || options.MigrationWait > TimeSpan.FromHours(1))
+        {
+            problems.Add("Storage:MigrationWait", $"{options.MigrationWait} is out of range.", "00:00:00 to 01:00:00", "00:01:00");
         }
 
         return problems.ToResult();

@@ -19,6 +19,7 @@ public sealed partial class PortalDatabaseInitializer(
     UserManager<PortalUser> users,
     RoleManager<IdentityRole> roles,
     IOptions<BootstrapOptions> bootstrap,
+    IOptions<StorageOptions> storage,
     TimeProvider time,
     ILogger<PortalDatabaseInitializer> logger)
 {
@@ -30,15 +31,22 @@ public sealed partial class PortalDatabaseInitializer(
         return await EnsureRolesAndAdminAsync(cancellationToken);
     }
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    /// <summary>The registry database's name in migration messages and <c>migrate --status</c>.</summary>
+    public const string DatabaseName = "registry";
+
+    /// <summary>Applies pending migrations; refuses when one was cut off part-way unless <paramref name="retryInterrupted"/> (the migrate command).</summary>
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken, bool retryInterrupted = false)
     {
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        var pending = (await SchemaMigrations.GetStatusAsync(db, DatabaseName, cancellationToken)).Pending;
         if (pending.Count > 0)
         {
             LogApplyingMigrations(pending.Count, string.Join(", ", pending));
-            await db.Database.MigrateAsync(cancellationToken);
         }
+        return await SchemaMigrations.ApplyAsync(db, DatabaseName, time, retryInterrupted, storage.Value.MigrationWait, cancellationToken);
     }
+
+    public Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken) =>
+        SchemaMigrations.GetStatusAsync(db, DatabaseName, cancellationToken);
 
     public async Task<BootstrapOutcome> EnsureRolesAndAdminAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using AgentPortal.Core.Common;
+using AgentPortal.Core.Telemetry.Retention;
 
 namespace AgentPortal.Core.Telemetry;
 
@@ -75,6 +76,15 @@ public interface ITelemetryStore
     /// (the rollups are per agent); optionally only a project's.
     /// </summary>
     Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One bounded round of retention (see <see cref="PurgeRequest"/>); never holds the write path for
+    /// longer than one batch. A read-only store raises <see cref="ReadOnlyTelemetryStoreException"/>.
+    /// </summary>
+    Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Size, rows per table and the oldest and newest span, for the Storage page and the disk cap.</summary>
+    Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken);
 
     /// <summary>Raises if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);

@@ -22,6 +22,7 @@ public static class UiText
         public const string Keys = "API keys";
         public const string Audit = "Audit log";
         public const string Alerts = "Alerts";
+        public const string Storage = "Storage";
         public const string Account = "Your account";
         public const string SignOut = "Sign out";
         public const string DarkMode = "Toggle dark mode";
@@ -411,6 +412,45 @@ public static class UiText
         public const string Save = "Save rule";
         public const string Cancel = "Cancel";
         public const string NotFound = "There is no such alert rule; it may have been deleted.";
+    }
+
+    public static class StoragePage
+    {
+        public const string Title = "Storage";
+        public const string Lead = "What each store holds, how long telemetry is kept, the schema's migrations and the last backup.";
+        public const string Telemetry = "Traces and spans";
+        public const string Registry = "Registry, users and keys";
+        public const string Retention = "Retention";
+        public const string Backups = "Backups";
+        public const string Store = "Store";
+        public const string Location = "Location";
+        public const string OnDisk = "On disk";
+        public const string InUse = "In use by rows";
+        public const string Oldest = "Oldest span";
+        public const string Newest = "Newest span";
+        public const string NoSpans = "No spans stored yet.";
+        public const string Table = "Table";
+        public const string Rows = "Rows";
+        public const string Size = "Size";
+        public const string Migrations = "Schema";
+        public const string NoMigrations = "No migrations: the tables are created or extended when the portal starts.";
+        public const string LoadFailed = "Could not read this store.";
+        public const string SpansKept = "Spans and runs kept";
+        public const string RollupsKept = "Hourly rollups kept (charts, costs, alerts)";
+        public const string Schedule = "Runs every";
+        public const string DiskCap = "Database cap";
+        public const string MinFree = "Free disk floor";
+        public const string Off = "off";
+        public const string RetentionOff = "Retention is turned off on this replica (Retention:Enabled=false): nothing is deleted by age here.";
+        public const string NotEmbedded = "The cap and the free-disk floor apply to the embedded store only.";
+        public const string LastPass = "Last pass";
+        public const string NoPassYet = "No pass has run since this replica started.";
+        public const string ApplyNow = "Apply retention now";
+        public const string Applying = "Applying…";
+        public const string NoBackup = "No backup is recorded.";
+        public const string BackupHow = "Make one while the portal runs with: AgentPortal.Dashboard backup --out <file.zip>. With PostgreSQL or ClickHouse, back those up with their own tools (pg_dump, clickhouse-backup).";
+        public const string BackupOld = "The last backup is more than 7 days old.";
+        public const int BackupOldDays = 7;
     }
 
     public static class AuditPage

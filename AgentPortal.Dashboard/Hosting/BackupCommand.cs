@@ -1,3 +1,4 @@
+using AgentPortal.Core.Audit;
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Data.Backup;
@@ -52,6 +53,9 @@ public static class BackupCommand
                 {
                     Console.WriteLine($"  {database}: schema {schema ?? "none"}");
                 }
+                // The Storage page shows the last backup from this event.
+                await app.Services.GetRequiredService<AuditLog>().RecordAsync(AuditActor.Cli, AuditActions.BackupCreated, Path.GetFullPath(file),
+                    $"{manifest.Files.Count} files, {manifest.Files.Sum(f => f.Bytes)} bytes; schemas {string.Join(", ", manifest.Schemas.Select(s => $"{s.Key} {s.Value ?? "none"}"))}");
             }
             return 0;
         }

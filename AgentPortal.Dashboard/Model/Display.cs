@@ -10,6 +10,16 @@ public static class Display
     /// <summary>A UTC time as the pages show it: "2026-12-02 14:05 UTC".</summary>
     public static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", s_culture) + " UTC";
 
+    /// <summary>A size in bytes as people read it: B, KiB, MiB, GiB.</summary>
+    public static string Bytes(long? bytes) => bytes switch
+    {
+        null => "—",
+        < 1024 => bytes.Value.ToString(s_culture) + " B",
+        < 1024 * 1024 => (bytes.Value / 1024.0).ToString("0.#", s_culture) + " KiB",
+        < 1024L * 1024 * 1024 => (bytes.Value / (1024.0 * 1024)).ToString("0.#", s_culture) + " MiB",
+        _ => (bytes.Value / (1024.0 * 1024 * 1024)).ToString("0.##", s_culture) + " GiB",
+    };
+
     public static string Count(long value) => value.ToString("N0", s_culture);
 
     public static string Percent(double ratio) => (ratio * 100).ToString(ratio is > 0 and < 0.1 ? "0.0" : "0", s_culture) + " %";

@@ -386,6 +386,10 @@ namespace AgentPortal.Bench
 
             public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+            public Task<AgentPortal.Core.Telemetry.Retention.PurgeOutcome> PurgeAsync(AgentPortal.Core.Telemetry.Retention.PurgeRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task<AgentPortal.Core.Telemetry.Retention.TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
             public Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken) =>
                 Task.FromResult<IReadOnlyList<WriteOutcome>>([.. writes.Select(w => WriteOutcome.Done(w is TelemetryWrite.AppendSpans append ? append.Spans.Count : 0))]);
 

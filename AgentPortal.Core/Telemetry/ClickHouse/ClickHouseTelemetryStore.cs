@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Configuration;
+using AgentPortal.Core.Telemetry.Retention;
 using static AgentPortal.Core.Telemetry.ClickHouse.ClickHouseSql;
 
 namespace AgentPortal.Core.Telemetry.ClickHouse;
@@ -284,6 +285,81 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         var (fromHour, toSeconds) = RunSpans.RollupRange(from, to);
         var agent = agentId is null ? "" : $"agent_id = {String(agentId)} AND ";
         return $"WHERE {agent}hour_unix >= {Int(fromHour)} AND hour_unix < {Int(toSeconds)}";
+    }
+
+    // Each retained table: its partition date column and the time column the cut-off applies to, and
+    // whether that is a rollup (kept longer; its time is in Unix seconds of the hour).
+    private static readonly (string Table, string TimeColumn, bool Rollup)[] s_retained =
+    [
+        ("spans", "start_unix_nano", false),
+        ("span_keys", "start_unix_nano", false),
+        ("runs", "started_unix_nano", false),
+        ("usage_hourly", "hour_unix", true),
+        ("run_duration_hourly", "hour_unix", true),
+    ];
+
+    /// <summary>
+    /// Tables are partitioned by month: a month wholly before the cut-off is dropped as a partition,
+    /// which costs nothing; older rows left in the month the cut-off falls in are removed by an
+    /// <c>ALTER TABLE … DELETE</c> mutation, which the server applies in the background (one at a time
+    /// per table: a round that finds one still running leaves that table to the next round).
+    /// </summary>
+    public async Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
+    {
+        var spanCut = AgentRunService.FromUnixNano(request.SpansBeforeUnixNano);
+        var rollupCut = AgentRunService.FromUnixNano(request.RollupsBeforeUnixNano);
+        var partitions = await _client.QueryAsync($"""
+            SELECT table, partition, sum(rows) AS rows FROM system.parts
+            WHERE database = {String(_client.Database)} AND active AND table IN {StringList(s_retained.Select(t => t.Table))}
+            GROUP BY table, partition
+            """, cancellationToken);
+        var running = (await _client.QueryAsync(
+            $"SELECT DISTINCT table FROM system.mutations WHERE database = {String(_client.Database)} AND is_done = 0", cancellationToken))
+            .Select(r => r.GetProperty("table").GetString()).ToHashSet();
+        var deleted = new Dictionary<string, long>();
+        var methods = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (table, column, rollup) in s_retained)
+        {
+            var cut = rollup ? rollupCut : spanCut;
+            var cutoff = rollup ? request.RollupsBeforeUnixNano / 1_000_000_000 : request.SpansBeforeUnixNano;
+            long count = 0;
+            foreach (var part in partitions.Where(p => p.GetProperty("table").GetString() == table))
+            {
+                // toYYYYMM partitions are named by their month, e.g. 202611.
+                if (part.GetProperty("partition").GetString() is { Length: 6 } month && int.TryParse(month, out var yyyymm)
+                    && new DateTime(yyyymm / 100, yyyymm % 100, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1) <= cut)
+                {
+                    await _client.ExecuteAsync($"ALTER TABLE {table} DROP PARTITION {Int(yyyymm)}", cancellationToken);
+                    count += part.GetProperty("rows").GetInt64();
+                    methods.Add("dropped partitions");
+                }
+            }
+            var left = (await _client.QueryAsync($"SELECT count() AS left FROM {table} WHERE {column} < {Int(cutoff)}", cancellationToken))[0].GetProperty("left").GetInt64();
+            if (left > 0 && !running.Contains(table))
+            {
+                await _client.ExecuteAsync($"ALTER TABLE {table} DELETE WHERE {column} < {Int(cutoff)}", cancellationToken);
+                count += left;
+                methods.Add("delete mutations");
+            }
+            deleted[table] = count;
+        }
+        return new PurgeOutcome(deleted["spans"], deleted["runs"], deleted["usage_hourly"] + deleted["run_duration_hourly"], Done: true,
+            methods.Count == 0 ? "nothing to delete" : string.Join(" and ", methods));
+    }
+
+    public async Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        var parts = (await _client.QueryAsync($"""
+            SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts
+            WHERE database = {String(_client.Database)} AND active GROUP BY table
+            """, cancellationToken)).ToDictionary(r => r.GetProperty("table").GetString()!, r => (Rows: r.GetProperty("rows").GetInt64(), Bytes: r.GetProperty("bytes").GetInt64()));
+        var range = (await _client.QueryAsync("SELECT count() AS spans, min(start_unix_nano) AS oldest, max(start_unix_nano) AS newest FROM span_keys", cancellationToken))[0];
+        var hasSpans = range.GetProperty("spans").GetInt64() > 0;
+        var tables = s_retained.Select(t => new TableStats(t.Table, parts.GetValueOrDefault(t.Table).Rows, parts.GetValueOrDefault(t.Table).Bytes)).ToList();
+        var bytes = parts.Values.Sum(p => p.Bytes);
+        return new TelemetryStoreStats(Name, $"{_client.Database} on ClickHouse", bytes, bytes, tables,
+            hasSpans ? AgentRunService.FromUnixNano(range.GetProperty("oldest").GetInt64()) : null,
+            hasSpans ? AgentRunService.FromUnixNano(range.GetProperty("newest").GetInt64()) : null);
     }
 
     private async Task<bool> TableExistsAsync(string table, CancellationToken cancellationToken) =>

@@ -34,6 +34,14 @@ public sealed class CollectorTracesSql(string table)
 
     public string Table => _table;
 
+    /// <summary>Rows and bytes of the Collector's table, from the server's part list.</summary>
+    public string TableSize(string database) =>
+        $"SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE database = {ClickHouseSql.String(database)} AND table = {ClickHouseSql.String(_table)} AND active";
+
+    /// <summary>The oldest and newest span in Unix nanoseconds (0 and 0 when the table is empty).</summary>
+    public string SpanRange() =>
+        $"SELECT count() AS spans, toInt64(toUnixTimestamp64Nano(min(Timestamp))) AS oldest, toInt64(toUnixTimestamp64Nano(max(Timestamp))) AS newest FROM {_table}";
+
     /// <summary>Hourly usage rows in the shape of the native rollups (runs in the model '' row), optionally for one agent.</summary>
     public string UsageRows(DateTime from, DateTime to, string? agentId) => $"""
         SELECT agent_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, model,

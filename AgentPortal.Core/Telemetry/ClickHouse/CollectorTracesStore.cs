@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentPortal.Core.Agents;
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Configuration;
+using AgentPortal.Core.Telemetry.Retention;
 
 namespace AgentPortal.Core.Telemetry.ClickHouse;
 
@@ -33,6 +34,25 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
 
     public Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken) =>
         throw new ReadOnlyTelemetryStoreException(ReadOnlyMessage);
+
+    /// <summary>The Collector's table is not the portal's: its exporter's <c>ttl</c> setting keeps it in bounds.</summary>
+    public const string RetentionOwner = "the OpenTelemetry Collector's ClickHouse exporter (its ttl setting)";
+
+    public Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken) =>
+        throw new ReadOnlyTelemetryStoreException($"Retention of {_sql.Table} is set by {RetentionOwner}; AgentPortal deletes nothing from it.");
+
+    public async Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        var size = (await _client.QueryAsync(_sql.TableSize(_client.Database), cancellationToken))[0];
+        var range = (await _client.QueryAsync(_sql.SpanRange(), cancellationToken))[0];
+        var hasSpans = range.GetProperty("spans").GetInt64() > 0;
+        var bytes = size.GetProperty("bytes").GetInt64();
+        return new TelemetryStoreStats(Name, $"{_client.Database}.{_sql.Table} on ClickHouse", bytes, bytes,
+            [new TableStats(_sql.Table, size.GetProperty("rows").GetInt64(), bytes)],
+            hasSpans ? AgentRunService.FromUnixNano(range.GetProperty("oldest").GetInt64()) : null,
+            hasSpans ? AgentRunService.FromUnixNano(range.GetProperty("newest").GetInt64()) : null,
+            RetentionOwner);
+    }
 
     public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) =>
         (await ListRunsAsync(new ListRunsRequest { PageSize = 1 }, traceId, cancellationToken)).Items.FirstOrDefault();

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using AgentPortal.Core.Common;
+using AgentPortal.Core.Data;
+using AgentPortal.Core.Telemetry.Retention;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -29,16 +31,33 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
 
     public string DatabasePath { get; } = databasePath;
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    /// <summary>The telemetry database's name in migration messages and <c>migrate --status</c>.</summary>
+    public const string DatabaseName = "telemetry";
+
+    public Task InitializeAsync(CancellationToken cancellationToken) => MigrateAsync(retryInterrupted: false, cancellationToken);
+
+    /// <summary>Applies pending schema migrations (see <see cref="SchemaMigrations"/>), then turns on WAL.</summary>
+    public async Task<IReadOnlyList<string>> MigrateAsync(bool retryInterrupted, CancellationToken cancellationToken)
     {
-        var options = new DbContextOptionsBuilder<TelemetryDbContext>().UseSqlite(_connectionString).Options;
-        await using (var db = new TelemetryDbContext(options))
+        IReadOnlyList<string> applied;
+        await using (var db = CreateSchemaContext())
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            // One process owns the embedded file, so there is no other replica to wait for.
+            applied = await SchemaMigrations.ApplyAsync(db, DatabaseName, TimeProvider.System, retryInterrupted, TimeSpan.Zero, cancellationToken);
         }
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
+        return applied;
     }
+
+    public async Task<MigrationStatus> GetMigrationStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var db = CreateSchemaContext();
+        return await SchemaMigrations.GetStatusAsync(db, DatabaseName, cancellationToken);
+    }
+
+    private TelemetryDbContext CreateSchemaContext() =>
+        new(new DbContextOptionsBuilder<TelemetryDbContext>().UseSqlite(_connectionString).Options);
 
     public async Task PingAsync(CancellationToken cancellationToken)
     {
@@ -83,6 +102,110 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         {
             _writeLock.Release();
         }
+    }
+
+    // Retention picks the rows to delete on a reader connection, oldest first by rowid (the order rows
+    // were written in), so the scan never holds the writer; the writer then deletes just those rowids,
+    // re-checking the cut-off, in one short transaction between ingestion batches.
+    private static readonly (string Table, string TimeColumn, bool Rollup)[] s_retained =
+    [
+        ("spans", "start_unix_nano", false),
+        ("runs", "started_unix_nano", false),
+        ("usage_hourly", "hour_unix", true),
+        ("run_duration_hourly", "hour_unix", true),
+    ];
+
+    public async Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
+    {
+        var rollupHour = request.RollupsBeforeUnixNano / 1_000_000_000;
+        var picked = new List<(string Table, string TimeColumn, long Cutoff, List<long> RowIds)>();
+        await using (var reader = await OpenAsync(cancellationToken))
+        {
+            foreach (var (table, column, rollup) in s_retained)
+            {
+                var cutoff = rollup ? rollupHour : request.SpansBeforeUnixNano;
+                await using var select = reader.CreateCommand();
+                select.CommandText = $"SELECT rowid FROM {table} WHERE {column} < $cutoff ORDER BY rowid LIMIT $limit;";
+                select.Parameters.AddWithValue("$cutoff", cutoff);
+                select.Parameters.AddWithValue("$limit", request.BatchSize);
+                var ids = new List<long>();
+                await using var rows = await select.ExecuteReaderAsync(cancellationToken);
+                while (await rows.ReadAsync(cancellationToken))
+                {
+                    ids.Add(rows.GetInt64(0));
+                }
+                picked.Add((table, column, cutoff, ids));
+            }
+        }
+        if (picked.All(p => p.RowIds.Count == 0))
+        {
+            return new PurgeOutcome(0, 0, 0, Done: true, "batched deletes");
+        }
+
+        var deleted = new long[picked.Count];
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await GetWriterAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await _writer!.BeginTransactionAsync(cancellationToken);
+            for (var i = 0; i < picked.Count; i++)
+            {
+                var (table, column, cutoff, ids) = picked[i];
+                if (ids.Count == 0)
+                {
+                    continue;
+                }
+                await using var delete = _writer.CreateCommand();
+                delete.Transaction = transaction;
+                delete.CommandText = $"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each($ids)) AND {column} < $cutoff;";
+                delete.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids));
+                delete.Parameters.AddWithValue("$cutoff", cutoff);
+                deleted[i] = await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            await ResetWriterAsync();
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        var done = picked.All(p => p.RowIds.Count < request.BatchSize);
+        return new PurgeOutcome(deleted[0], deleted[1], deleted[2] + deleted[3], done, "batched deletes");
+    }
+
+    public async Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        async Task<long> ScalarAsync(string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        }
+        var pageSize = await ScalarAsync("PRAGMA page_size;");
+        var used = (await ScalarAsync("PRAGMA page_count;") - await ScalarAsync("PRAGMA freelist_count;")) * pageSize;
+        var tables = new List<TableStats>();
+        foreach (var (table, _, _) in s_retained)
+        {
+            tables.Add(new TableStats(table, await ScalarAsync($"SELECT COUNT(*) FROM {table};"), null));
+        }
+        DateTime? oldest = null, newest = null;
+        await using (var range = connection.CreateCommand())
+        {
+            range.CommandText = "SELECT MIN(start_unix_nano), MAX(start_unix_nano) FROM spans;";
+            await using var reader = await range.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                oldest = AgentRunService.FromUnixNano(reader.GetInt64(0));
+                newest = AgentRunService.FromUnixNano(reader.GetInt64(1));
+            }
+        }
+        var bytes = new[] { DatabasePath, DatabasePath + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        return new TelemetryStoreStats(Name, DatabasePath, bytes, used, tables, oldest, newest);
     }
 
     public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken)

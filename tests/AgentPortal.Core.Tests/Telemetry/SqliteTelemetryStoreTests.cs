@@ -1,4 +1,5 @@
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Core.Telemetry.Retention;
 using AgentPortal.Core.Telemetry.Sqlite;
 using AgentPortal.Core.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -14,6 +15,28 @@ public sealed class SqliteTelemetryStoreTests : TelemetryStoreContractTests
     {
         _store = new SqliteTelemetryStore(_folder.File("telemetry.db"));
         return Task.FromResult<ITelemetryStore>(_store);
+    }
+
+    [Fact]
+    public async Task Purge_DeletesAtMostOneBatchPerRound_OldestWrittenFirst()
+    {
+        var september = new DateTime(2026, 9, 1, 0, 0, 0, DateTimeKind.Utc);
+        var runs = new List<RunStart>();
+        for (var i = 0; i < 5; i++)
+        {
+            runs.Add(NewRun("agent-b", september.AddHours(i)));
+            await WriteAsync(new TelemetryWrite.StartRun(runs[^1]));
+        }
+        var request = new PurgeRequest(Nanos(september.AddDays(30)), Nanos(september), BatchSize: 2);
+
+        var first = await Store.PurgeAsync(request, CancellationToken.None);
+
+        Assert.Equal((2L, false), (first.Runs, first.Done));
+        Assert.Null(await Store.GetRunAsync(runs[1].TraceId, CancellationToken.None));
+        Assert.NotNull(await Store.GetRunAsync(runs[2].TraceId, CancellationToken.None));
+        var second = await Store.PurgeAsync(request, CancellationToken.None);
+        var third = await Store.PurgeAsync(request, CancellationToken.None);
+        Assert.Equal((2L, false, 1L, true), (second.Runs, second.Done, third.Runs, third.Done));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Core.Telemetry.Retention;
 
 namespace AgentPortal.Core.Tests.Telemetry;
 
@@ -525,6 +526,94 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         Assert.Empty(bareBack.ResourceAttributes);
         Assert.Empty(bareBack.Events);
         Assert.Empty(bareBack.Links);
+    }
+
+    [Fact]
+    public async Task Purge_DeletesSpansAndRunsBeforeTheirCutoff_AndKeepsRollupsUntilTheirs()
+    {
+        var september = new DateTime(2026, 9, 10, 8, 0, 0, DateTimeKind.Utc);
+        var early = new DateTime(2026, 11, 2, 8, 0, 0, DateTimeKind.Utc);
+        var old = await EndedRunWithCallAsync("agent-r", september);
+        var earlyRun = await EndedRunWithCallAsync("agent-r", early);
+        var recent = await EndedRunWithCallAsync("agent-r", s_hour);
+
+        // Months wholly before the cut-off (September), and the rows before it in the month it falls in (2 November).
+        var outcome = await PurgeUntilDoneAsync(new DateTime(2026, 11, 10, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 8, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        Assert.True(outcome.Spans >= 4, $"deleted {outcome.Spans} spans");
+        await EventuallyAsync(async () => await Store.GetRunAsync(old.TraceId, CancellationToken.None) is null
+            && await Store.GetRunAsync(earlyRun.TraceId, CancellationToken.None) is null
+            && (await Store.GetTraceAsync(earlyRun.TraceId, CancellationToken.None)).Count == 0);
+        Assert.Empty(await Store.GetTraceAsync(old.TraceId, CancellationToken.None));
+        Assert.NotNull(await Store.GetRunAsync(recent.TraceId, CancellationToken.None));
+        Assert.Equal(2, (await Store.GetTraceAsync(recent.TraceId, CancellationToken.None)).Count);
+        // The rollups of the deleted runs stay: the charts still show September.
+        var septemberUsage = await Store.GetAgentUsageAsync("agent-r", september.Date, september.Date.AddDays(1), CancellationToken.None);
+        Assert.Equal((1L, 1L), (septemberUsage.Runs, septemberUsage.LlmCalls));
+
+        await PurgeUntilDoneAsync(new DateTime(2026, 11, 10, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 10, 0, 0, 0, DateTimeKind.Utc));
+
+        await EventuallyAsync(async () => (await Store.GetAgentUsageAsync("agent-r", september.Date, early.AddDays(1), CancellationToken.None)).Runs == 0);
+        Assert.Equal(1, (await Store.GetAgentUsageAsync("agent-r", s_hour, s_hour.AddHours(1), CancellationToken.None)).Runs);
+    }
+
+    [Fact]
+    public async Task Stats_CountRowsPerTable_AndTheOldestAndNewestSpan()
+    {
+        var empty = await Store.GetStatsAsync(CancellationToken.None);
+        Assert.Null(empty.OldestSpan);
+        Assert.All(empty.Tables, t => Assert.Equal(0, t.Rows));
+
+        await EndedRunWithCallAsync("agent-s", s_hour.AddDays(-3));
+        await EndedRunWithCallAsync("agent-s", s_hour);
+
+        var stats = await Store.GetStatsAsync(CancellationToken.None);
+
+        Assert.Equal(Store.Name, stats.Store);
+        Assert.Equal(s_hour.AddDays(-3), stats.OldestSpan);
+        Assert.Equal(s_hour.AddSeconds(1), stats.NewestSpan);
+        Assert.True(Assert.Single(stats.Tables, t => t.Name == "spans").Rows >= 4);
+        Assert.True(Assert.Single(stats.Tables, t => t.Name == "runs").Rows >= 2);
+        Assert.True(stats.Bytes > 0 && stats.UsedBytes > 0, $"{stats.Bytes} bytes, {stats.UsedBytes} used");
+    }
+
+    /// <summary>An ended run with one LLM call a second after it started.</summary>
+    protected async Task<RunStart> EndedRunWithCallAsync(string agentId, DateTime started)
+    {
+        var run = NewRun(agentId, started);
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+        await WriteAsync(new TelemetryWrite.AppendSpans([WithAgent(LlmSpan(run.TraceId, run.SpanId, started.AddSeconds(1), "gpt-4o", 10, 5), agentId)]));
+        await WriteAsync(new TelemetryWrite.EndRun(End(run, started.AddSeconds(2), RunStatus.Ok)));
+        return run;
+    }
+
+    protected async Task<PurgeOutcome> PurgeUntilDoneAsync(DateTime spansBefore, DateTime rollupsBefore, int batchSize = 1000)
+    {
+        long spans = 0, runs = 0, rollups = 0;
+        for (var round = 0; round < 100; round++)
+        {
+            var outcome = await Store.PurgeAsync(new PurgeRequest(Nanos(spansBefore), Nanos(rollupsBefore), batchSize), CancellationToken.None);
+            (spans, runs, rollups) = (spans + outcome.Spans, runs + outcome.Runs, rollups + outcome.RollupRows);
+            if (outcome.Done)
+            {
+                return new PurgeOutcome(spans, runs, rollups, true, outcome.Method);
+            }
+        }
+        throw new InvalidOperationException("Retention did not finish in 100 rounds.");
+    }
+
+    /// <summary>ClickHouse applies deletes in the background: wait (bounded) until the condition holds.</summary>
+    protected static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail("The condition did not hold within 10 s.");
     }
 
     protected async Task<WriteOutcome> WriteAsync(TelemetryWrite write) => (await Store.WriteBatchAsync([write], CancellationToken.None))[0];

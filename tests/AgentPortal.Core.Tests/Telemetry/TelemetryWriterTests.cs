@@ -1,6 +1,7 @@
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Core.Telemetry.Retention;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -118,6 +119,8 @@ public class TelemetryWriterTests
 
         public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentPortal.Core.Audit;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Data.Backup;
 using AgentPortal.Core.Security;
@@ -51,6 +52,9 @@ public sealed class BackupRestoreTests : IDisposable
             });
             Assert.Equal(0, await BackupCommand.RunAsync(["backup", "--out", zip, $"--Storage:DataDirectory={running.DataDirectory}"]));
             await writing;
+            // The Storage page reads the last backup from the audit log.
+            var recorded = await running.Services.GetRequiredService<AuditLog>().QueryAsync(new AuditQuery(Area: "storage"), CancellationToken.None);
+            Assert.Equal(Path.GetFullPath(zip), Assert.Single(recorded.Items, e => e.Action == AuditActions.BackupCreated).Target);
         }
 
         var restored = Path.Combine(_folder, "restored");

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using AgentPortal.Core.Common;
 using AgentPortal.Core.Pricing;
 using AgentPortal.Core.Telemetry;
+using AgentPortal.Core.Telemetry.Retention;
 
 namespace AgentPortal.Dashboard.Tests.Infrastructure;
 
@@ -64,6 +65,11 @@ public sealed class ScriptedTelemetryStore(ITelemetryStore inner) : ITelemetrySt
 
     public Task<IReadOnlyList<UserModelUsage>> GetUsageByUserAsync(DateTime from, DateTime to, string? projectId, CancellationToken cancellationToken) =>
         ReadAsync(() => inner.GetUsageByUserAsync(from, to, projectId, cancellationToken));
+
+    public Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken) => inner.PurgeAsync(request, cancellationToken);
+
+    public Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken) =>
+        ReadAsync(() => inner.GetStatsAsync(cancellationToken));
 
     public Task PingAsync(CancellationToken cancellationToken) => ReadAsync(async () =>
     {

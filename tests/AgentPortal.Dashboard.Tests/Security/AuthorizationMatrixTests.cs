@@ -75,6 +75,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /admin"] = Caller.Admin,
         ["GET /admin/people"] = Caller.Admin,
         ["GET /admin/audit"] = Caller.Admin,
+        ["GET /admin/storage"] = Caller.Admin,
         ["GET /tools/kong"] = Caller.Admin,
         ["* /embed/kong-admin/{**path}"] = Caller.Admin,
 
