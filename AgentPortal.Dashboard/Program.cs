@@ -11,6 +11,10 @@ try
     {
         return await BackupCommand.RunAsync(args);
     }
+    if (ExportCommand.Matches(args))
+    {
+        return await ExportCommand.RunAsync(args);
+    }
     if (MigrateCommand.Matches(args))
     {
         return await MigrateCommand.RunAsync(args);

@@ -86,6 +86,15 @@ public interface ITelemetryStore
     /// <summary>Size, rows per table and the oldest and newest span, for the Storage page and the disk cap.</summary>
     Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Every row of one of <see cref="Data.Export.TelemetryTables.All"/>, one value per column in its order, for an export.</summary>
+    IAsyncEnumerable<object?[]> ExportRowsAsync(Data.Export.TelemetryTable table, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores exported rows as they are, the import side of a move between stores: nothing is linked or
+    /// rolled up, since the rollups come with the rows. A read-only store raises <see cref="ReadOnlyTelemetryStoreException"/>.
+    /// </summary>
+    Task ImportRowsAsync(Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken);
+
     /// <summary>Raises if the store cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 }

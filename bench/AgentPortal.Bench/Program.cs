@@ -390,6 +390,10 @@ namespace AgentPortal.Bench
 
             public Task<AgentPortal.Core.Telemetry.Retention.TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+            public IAsyncEnumerable<object?[]> ExportRowsAsync(AgentPortal.Core.Data.Export.TelemetryTable table, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+            public Task ImportRowsAsync(AgentPortal.Core.Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) => throw new NotSupportedException();
+
             public Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken) =>
                 Task.FromResult<IReadOnlyList<WriteOutcome>>([.. writes.Select(w => WriteOutcome.Done(w is TelemetryWrite.AppendSpans append ? append.Spans.Count : 0))]);
 

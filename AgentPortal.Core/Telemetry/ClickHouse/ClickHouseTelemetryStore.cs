@@ -362,6 +362,107 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             hasSpans ? AgentRunService.FromUnixNano(range.GetProperty("newest").GetInt64()) : null);
     }
 
+    private const int ExportPage = 10_000;
+
+    /// <summary>
+    /// Rows in key order, a page at a time. Runs are read with FINAL (their latest version), spans too
+    /// (a retried export may have stored a span twice before a merge), and rollups summed per key.
+    /// </summary>
+    public async IAsyncEnumerable<object?[]> ExportRowsAsync(Data.Export.TelemetryTable table, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var order = string.Join(", ", table.Key);
+        var select = table.Name is "usage_hourly" or "run_duration_hourly"
+            ? $"SELECT {string.Join(", ", table.Columns.Select(c => table.Key.Contains(c.Name) ? c.Name : $"sum({c.Name}) AS {c.Name}"))} FROM {table.Name} GROUP BY {order}"
+            : $"SELECT {table.ColumnList} FROM {table.Name} FINAL";
+        for (long offset = 0; ; offset += ExportPage)
+        {
+            var rows = await _client.QueryAsync($"{select} ORDER BY {order} LIMIT {Int(ExportPage)} OFFSET {Int(offset)}", cancellationToken);
+            foreach (var row in rows)
+            {
+                yield return [.. table.Columns.Select(c => ReadValue(row.GetProperty(c.Name), c))];
+            }
+            if (rows.Count < ExportPage)
+            {
+                yield break;
+            }
+        }
+    }
+
+    public async Task ImportRowsAsync(Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        var structure = table.Name switch
+        {
+            "spans" => SpanColumns,
+            "runs" => RunColumns,
+            "usage_hourly" => UsageColumns,
+            "run_duration_hourly" => DurationColumns,
+            _ => throw new ArgumentException($"'{table.Name}' is not a telemetry table.", nameof(table)),
+        };
+        var columns = structure.Split(',').Select(c => c.Trim().Split(' ', 2)).Select(c => (Name: c[0], Type: c[1])).ToList();
+        var values = new ClickHouseRows(structure);
+        var keys = new ClickHouseRows(SpanKeyColumns);
+        foreach (var row in rows)
+        {
+            foreach (var (name, type) in columns)
+            {
+                var index = table.IndexOf(name);
+                if (index >= 0)
+                {
+                    WriteValue(values, row[index], table.Columns[index].Kind, type.StartsWith("Nullable", StringComparison.Ordinal));
+                    continue;
+                }
+                // The columns ClickHouse derives: partition dates and the row version.
+                switch (name)
+                {
+                    case "start_date": values.Date((long)row[table.IndexOf("start_unix_nano")]!); break;
+                    case "started_date": values.Date((long)row[table.IndexOf("started_unix_nano")]!); break;
+                    case "hour_date": values.Date((long)row[table.IndexOf("hour_unix")]! * 1_000_000_000); break;
+                    case "version": values.Int(Interlocked.Increment(ref _version)); break;
+                    default: throw new InvalidOperationException($"No value for the ClickHouse column {table.Name}.{name}.");
+                }
+            }
+            values.EndRow();
+            if (table.Name == "spans")
+            {
+                var start = (long)row[table.IndexOf("start_unix_nano")]!;
+                keys.Int(start).String((string)row[0]!).String((string)row[1]!).Date(start).EndRow();
+            }
+        }
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _client.InsertAsync(table.Name, values, cancellationToken);
+            if (table.Name == "spans")
+            {
+                await _client.InsertAsync("span_keys", keys, cancellationToken);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static object? ReadValue(JsonElement value, Data.Export.TelemetryColumn column) => value.ValueKind == JsonValueKind.Null ? null : column.Kind switch
+    {
+        Data.Export.ColumnKind.Int => value.GetInt64(),
+        Data.Export.ColumnKind.Real => value.GetDouble(),
+        Data.Export.ColumnKind.Bool => value.GetInt32() != 0,
+        // A text column ClickHouse keeps as '' where the embedded store keeps null reads back as null.
+        _ => value.GetString() is { Length: > 0 } text || !column.Nullable ? value.GetString() : null,
+    };
+
+    private static void WriteValue(ClickHouseRows rows, object? value, Data.Export.ColumnKind kind, bool nullable)
+    {
+        switch (kind)
+        {
+            case Data.Export.ColumnKind.Int: rows.Int((long?)value); break;
+            case Data.Export.ColumnKind.Real: rows.Float((double)value!); break;
+            case Data.Export.ColumnKind.Bool: rows.Int((bool)value! ? 1 : 0); break;
+            default: rows.String(nullable ? (string?)value : (string?)value ?? ""); break;
+        }
+    }
+
     private async Task<bool> TableExistsAsync(string table, CancellationToken cancellationToken) =>
         (await _client.QueryAsync($"SELECT count() AS found FROM system.tables WHERE database = {String(_client.Database)} AND name = {String(table)}", cancellationToken))[0]
             .GetProperty("found").GetInt64() > 0;

@@ -41,6 +41,12 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
     public Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken) =>
         throw new ReadOnlyTelemetryStoreException($"Retention of {_sql.Table} is set by {RetentionOwner}; AgentPortal deletes nothing from it.");
 
+    public IAsyncEnumerable<object?[]> ExportRowsAsync(Data.Export.TelemetryTable table, CancellationToken cancellationToken) =>
+        throw new ReadOnlyTelemetryStoreException($"Telemetry:ClickHouse:Mode is Collector: the spans are the Collector's, in {_sql.Table}; back that table up with ClickHouse's own tools.");
+
+    public Task ImportRowsAsync(Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) =>
+        throw new ReadOnlyTelemetryStoreException(ReadOnlyMessage);
+
     public async Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         var size = (await _client.QueryAsync(_sql.TableSize(_client.Database), cancellationToken))[0];

@@ -45,6 +45,7 @@ public sealed partial class RetentionJob(
     ILogger<RetentionJob> logger) : BackgroundService
 {
     private const int MaxRounds = 100_000;
+    private static readonly TimeSpan s_firstPassDelay = TimeSpan.FromMinutes(1);
     private const int MaxDiskLimitSteps = 50;
     private const long Mebibyte = 1024 * 1024;
 
@@ -62,6 +63,8 @@ public sealed partial class RetentionJob(
         {
             return;
         }
+        // The first pass waits a minute, so start-up (migrations, the first requests) has the stores to itself.
+        await Task.Delay(options.Value.Interval < s_firstPassDelay ? options.Value.Interval : s_firstPassDelay, time, stoppingToken);
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         do
         {

@@ -208,6 +208,62 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         return new TelemetryStoreStats(Name, DatabasePath, bytes, used, tables, oldest, newest);
     }
 
+    public async IAsyncEnumerable<object?[]> ExportRowsAsync(Data.Export.TelemetryTable table, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // Table and column names come from TelemetryTables, never from input.
+        command.CommandText = $"SELECT {table.ColumnList} FROM {table.Name} ORDER BY rowid;";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = new object?[table.Columns.Count];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : table.Columns[i].Kind switch
+                {
+                    Data.Export.ColumnKind.Int => reader.GetInt64(i),
+                    Data.Export.ColumnKind.Real => reader.GetDouble(i),
+                    Data.Export.ColumnKind.Bool => reader.GetBoolean(i),
+                    _ => reader.GetString(i),
+                };
+            }
+            yield return row;
+        }
+    }
+
+    public async Task ImportRowsAsync(Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await GetWriterAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await _writer!.BeginTransactionAsync(cancellationToken);
+            await using var insert = _writer.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = $"INSERT INTO {table.Name} ({table.ColumnList}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => "$c" + i))});";
+            var parameters = table.Columns.Select((_, i) => insert.Parameters.Add(new SqliteParameter("$c" + i, null))).ToArray();
+            foreach (var row in rows)
+            {
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    parameters[i].Value = row[i] ?? DBNull.Value;
+                }
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            await ResetWriterAsync();
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -121,6 +121,8 @@ public class TelemetryWriterTests
         public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+        public IAsyncEnumerable<object?[]> ExportRowsAsync(Core.Data.Export.TelemetryTable table, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task ImportRowsAsync(Core.Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -119,9 +119,17 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
-        if (Directory.Exists(DataDirectory))
+        // A closing SQLite connection may still be removing its -wal and -shm files: try a few times.
+        for (var attempt = 1; Directory.Exists(DataDirectory); attempt++)
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(200);
+            }
         }
     }
 }

@@ -71,6 +71,10 @@ public sealed class ScriptedTelemetryStore(ITelemetryStore inner) : ITelemetrySt
     public Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken) =>
         ReadAsync(() => inner.GetStatsAsync(cancellationToken));
 
+    public IAsyncEnumerable<object?[]> ExportRowsAsync(Core.Data.Export.TelemetryTable table, CancellationToken cancellationToken) => inner.ExportRowsAsync(table, cancellationToken);
+
+    public Task ImportRowsAsync(Core.Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) => inner.ImportRowsAsync(table, rows, cancellationToken);
+
     public Task PingAsync(CancellationToken cancellationToken) => ReadAsync(async () =>
     {
         await inner.PingAsync(cancellationToken);

@@ -30,6 +30,8 @@ public sealed class StalledStore(Func<TelemetryWrite, bool> stalls) : ITelemetry
     public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task<PurgeOutcome> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken) => Task.FromResult(new PurgeOutcome(0, 0, 0, true, "nothing to delete"));
     public Task<TelemetryStoreStats> GetStatsAsync(CancellationToken cancellationToken) => Task.FromResult(new TelemetryStoreStats(Name, "memory", 0, 0, [], null, null));
+    public IAsyncEnumerable<object?[]> ExportRowsAsync(Core.Data.Export.TelemetryTable table, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task ImportRowsAsync(Core.Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) => Task.FromResult<RunRecord?>(null);
     public Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<SpanRecord>>([]);
     public Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken) => Task.FromResult(new PagedResult<RunRecord>([], 0, 1, 50));
