@@ -437,7 +437,7 @@ public static class UiText
         public const string LoadFailed = "Could not read this store.";
         public const string SpansKept = "Spans and runs kept";
         public const string RollupsKept = "Hourly rollups kept (charts, costs, alerts)";
-        public const string Schedule = "Runs every";
+        public const string Schedule = "A pass every";
         public const string DiskCap = "Database cap";
         public const string MinFree = "Free disk floor";
         public const string Off = "off";

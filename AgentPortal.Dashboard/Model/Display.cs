@@ -55,6 +55,14 @@ public static class Display
         _ => (milliseconds.Value / 60_000).ToString("0.0", s_culture) + " min",
     };
 
+    /// <summary>A configured interval as people say it: "1 h", "15 min", "30 s".</summary>
+    public static string Interval(TimeSpan interval) => interval switch
+    {
+        { TotalHours: >= 1 } when interval.Ticks % TimeSpan.TicksPerHour == 0 => interval.TotalHours.ToString("0", s_culture) + " h",
+        { TotalMinutes: >= 1 } when interval.Ticks % TimeSpan.TicksPerMinute == 0 => interval.TotalMinutes.ToString("0", s_culture) + " min",
+        _ => interval.TotalSeconds.ToString("0.#", s_culture) + " s",
+    };
+
     /// <summary>An LLM call's tokens: "120 in / 30 out", with the cached part of the input when there is one.</summary>
     public static string Tokens(Core.Telemetry.SpanRecord span) =>
         $"{Count(span.InputTokens ?? 0)} in / {Count(span.OutputTokens ?? 0)} out"

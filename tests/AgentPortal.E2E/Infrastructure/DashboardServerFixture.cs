@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 namespace AgentPortal.E2E.Infrastructure;
 
 /// <summary>One running portal per test class, started on its embedded defaults.</summary>
-public sealed class DashboardServerFixture : IAsyncLifetime
+public class DashboardServerFixture : IAsyncLifetime
 {
     public const string AdminEmail = "admin@agentportal.local";
     public const string IngestKey = "ap_e2eIngestKey0123456789abcdefXYZ";
@@ -19,7 +19,13 @@ public sealed class DashboardServerFixture : IAsyncLifetime
     public Task InitializeAsync()
     {
         Server.Environment["Bootstrap__IngestApiKey"] = IngestKey;
+        Configure(Server.Environment);
         return Server.StartAsync();
+    }
+
+    /// <summary>Settings besides the defaults, for a test class that needs them (as environment variables).</summary>
+    protected virtual void Configure(Dictionary<string, string> environment)
+    {
     }
 
     /// <summary>A client of the machine API, for seeding data the way agents send it.</summary>
