@@ -1,0 +1,248 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AgentPortal.Core.Otlp.Proto.Collector;
+using AgentPortal.Core.Otlp.Proto.Common;
+using AgentPortal.Core.Otlp.Proto.Trace;
+using AgentPortal.Core.Telemetry;
+using AgentPortal.Tests.Shared;
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace AgentPortal.Dashboard.Tests.Reliability;
+
+/// <summary>
+/// The real executable under sustained ingestion through every write path that needs no outside
+/// service (trace start and end, OTLP/HTTP JSON and protobuf, OTLP/gRPC), killed with SIGKILL at a
+/// random moment five times: after each restart ingestion resumes, and at the end every write that
+/// was answered 2xx is in the store, no acknowledged run end is lost, and the database passes
+/// SQLite's integrity check. Loops are bounded and every address is loopback.
+/// </summary>
+public sealed class CrashSafetyTests(ITestOutputHelper output)
+{
+    private const string Key = "ap_crashTestIngestKey0123456789abcdef";
+    private const int Kills = 5;
+    private const int SpansPerExport = 20;
+
+    private readonly ConcurrentDictionary<(string Trace, string Span), string> _ackedSpans = new();
+    private readonly ConcurrentDictionary<string, bool> _ackedRuns = new(); // trace id → its end was acknowledged
+    private long _tried;
+    private long _failed;
+
+    [Fact]
+    public async Task FiveKillsAtRandomMoments_LoseNoAcknowledgedWrite_AndIngestionResumesEachTime()
+    {
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        output.WriteLine($"seed {seed}");
+        await using var portal = new DashboardProcess();
+        portal.Environment["Bootstrap__IngestApiKey"] = Key;
+        portal.Environment["Security__IngestRequestsPerSecond"] = "0";
+        var grpcPort = LoopbackPort.Free();
+        portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
+        await portal.StartAsync();
+        using var http = Client(portal.BaseAddress!);
+        var agentId = await RegisterAsync(http);
+
+        for (var kill = 1; kill <= Kills; kill++)
+        {
+            var before = _ackedSpans.Count;
+            using var sending = new CancellationTokenSource();
+            using var grpc = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{grpcPort}"), Timeout = TimeSpan.FromSeconds(10) };
+            var senders = new[]
+            {
+                Task.Run(() => SendAsync(() => JsonExportAsync(http), sending.Token)),
+                Task.Run(() => SendAsync(() => ProtobufExportAsync(http), sending.Token)),
+                Task.Run(() => SendAsync(() => GrpcExportAsync(grpc), sending.Token)),
+                Task.Run(() => SendAsync(() => RunAsync(http, agentId), sending.Token)),
+            };
+            await Task.Delay(random.Next(800, 2500));
+            await portal.StopAsync(); // Process.Kill: SIGKILL, no shutdown of any kind.
+            await sending.CancelAsync();
+            await Task.WhenAll(senders);
+            output.WriteLine($"kill {kill}: {_ackedSpans.Count} spans and {_ackedRuns.Count} runs acknowledged so far ({_ackedSpans.Count - before} spans in this round)");
+
+            await portal.StartAsync();
+            // The store opened cleanly and takes writes again.
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/ready")).StatusCode);
+            await JsonExportAsync(http);
+        }
+
+        await portal.StopAsync();
+        var (spans, runs, integrity) = await ReadStoreAsync(Path.Combine(portal.DataDirectory, "telemetry.db"));
+        var lostSpans = _ackedSpans.Keys.Where(k => !spans.Contains(k)).ToList();
+        var lostRuns = _ackedRuns.Keys.Where(t => !runs.ContainsKey(t)).ToList();
+        var lostEnds = _ackedRuns.Where(r => r.Value && runs.TryGetValue(r.Key, out var ended) && !ended).Select(r => r.Key).ToList();
+        output.WriteLine($"requests tried {_tried}, failed by the kills {_failed}; acknowledged: {_ackedSpans.Count} spans, {_ackedRuns.Count} runs ({_ackedRuns.Count(r => r.Value)} ended); "
+            + $"kills survived {Kills}; lost: {lostSpans.Count} spans, {lostRuns.Count} runs, {lostEnds.Count} run ends; integrity_check: {integrity}");
+
+        Assert.Equal("ok", integrity);
+        Assert.True(_ackedSpans.Count > Kills * SpansPerExport, $"only {_ackedSpans.Count} spans were acknowledged: the load did not run");
+        Assert.Empty(lostSpans);
+        Assert.Empty(lostRuns);
+        Assert.Empty(lostEnds);
+    }
+
+    /// <summary>Sends until told to stop; a request cut off by the kill is simply not acknowledged.</summary>
+    private async Task SendAsync(Func<Task> send, CancellationToken stop)
+    {
+        for (var i = 0; i < 100_000 && !stop.IsCancellationRequested; i++)
+        {
+            Interlocked.Increment(ref _tried);
+            try
+            {
+                await send();
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+            {
+                Interlocked.Increment(ref _failed);
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task JsonExportAsync(HttpClient http)
+    {
+        var (export, keys) = Export();
+        using var content = new StringContent(JsonFormatter.Default.Format(export), Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("/v1/traces", content);
+        Acknowledge(response.IsSuccessStatusCode, keys, "http-json");
+    }
+
+    private async Task ProtobufExportAsync(HttpClient http)
+    {
+        var (export, keys) = Export();
+        using var content = new ByteArrayContent(export.ToByteArray());
+        content.Headers.ContentType = new("application/x-protobuf");
+        using var response = await http.PostAsync("/v1/traces", content);
+        Acknowledge(response.IsSuccessStatusCode, keys, "http-protobuf");
+    }
+
+    private async Task GrpcExportAsync(HttpClient grpc)
+    {
+        var (export, keys) = Export();
+        var payload = export.ToByteArray();
+        var frame = new byte[5 + payload.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
+        payload.CopyTo(frame, 5);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(frame),
+        };
+        request.Content.Headers.ContentType = new("application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        request.Headers.Authorization = new("Bearer", Key);
+        using var response = await grpc.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        var status = response.TrailingHeaders.Concat(response.Headers).FirstOrDefault(h => h.Key == "grpc-status").Value?.FirstOrDefault();
+        Acknowledge(response.IsSuccessStatusCode && status == "0", keys, "grpc");
+    }
+
+    private async Task RunAsync(HttpClient http, string agentId)
+    {
+        using var started = await http.PostAsJsonAsync($"/agents/{agentId}/trace/start", new { input = "crash test" });
+        if (!started.IsSuccessStatusCode)
+        {
+            return;
+        }
+        using var run = JsonDocument.Parse(await started.Content.ReadAsStringAsync());
+        var traceId = run.RootElement.GetProperty("trace_id").GetString()!;
+        _ackedRuns[traceId] = false;
+        using var ended = await http.PostAsJsonAsync($"/agents/{agentId}/trace/end", new { trace_id = traceId, status = "ok", output = "survived" });
+        if (ended.IsSuccessStatusCode)
+        {
+            _ackedRuns[traceId] = true;
+        }
+    }
+
+    private void Acknowledge(bool acknowledged, List<(string Trace, string Span)> keys, string path)
+    {
+        if (acknowledged)
+        {
+            foreach (var key in keys)
+            {
+                _ackedSpans[key] = path;
+            }
+        }
+    }
+
+    private static (ExportTraceServiceRequest Export, List<(string Trace, string Span)> Keys) Export()
+    {
+        var traceId = AgentRunService.NewHexId(16);
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var scope = new ScopeSpans();
+        var keys = new List<(string, string)>(SpansPerExport);
+        for (var i = 0; i < SpansPerExport; i++)
+        {
+            var spanId = AgentRunService.NewHexId(8);
+            keys.Add((traceId, spanId));
+            scope.Spans.Add(new Span
+            {
+                TraceId = ByteString.CopyFrom(Convert.FromHexString(traceId)),
+                SpanId = ByteString.CopyFrom(Convert.FromHexString(spanId)),
+                Name = "chat gpt-4o",
+                Kind = Span.Types.SpanKind.Client,
+                StartTimeUnixNano = now + (ulong)i,
+                EndTimeUnixNano = now + 1_000_000,
+                Attributes =
+                {
+                    new KeyValue { Key = "gen_ai.operation.name", Value = new AnyValue { StringValue = "chat" } },
+                    new KeyValue { Key = "gen_ai.request.model", Value = new AnyValue { StringValue = "gpt-4o" } },
+                    new KeyValue { Key = "gen_ai.usage.input_tokens", Value = new AnyValue { IntValue = 12 } },
+                },
+            });
+        }
+        return (new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { ScopeSpans = { scope } } } }, keys);
+    }
+
+    private static HttpClient Client(Uri baseAddress)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+        return client;
+    }
+
+    private static async Task<string> RegisterAsync(HttpClient http)
+    {
+        using var response = await http.PostAsJsonAsync("/agents/register", new { name = "crash-test-agent", type = "custom" });
+        response.EnsureSuccessStatusCode();
+        using var agent = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return agent.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<(HashSet<(string, string)> Spans, Dictionary<string, bool> Runs, string Integrity)> ReadStoreAsync(string database)
+    {
+        await using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check;";
+        var integrity = (string)(await check.ExecuteScalarAsync())!;
+        var spans = new HashSet<(string, string)>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT trace_id, span_id FROM spans;";
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                spans.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        var runs = new Dictionary<string, bool>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT trace_id, ended_unix_nano IS NOT NULL FROM runs;";
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                runs[reader.GetString(0)] = reader.GetBoolean(1);
+            }
+        }
+        return (spans, runs, integrity);
+    }
+}
