@@ -65,6 +65,9 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
     public const string HttpClientName = "agentportal-runners";
     public const int MaxIdLength = 200;
 
+    /// <summary>The longest URL-escaped task sent to AutoGen Studio; web servers commonly refuse request lines over 8 KiB.</summary>
+    public const int MaxAutoGenTaskUrlLength = 7000;
+
     public bool IsConfigured(RunnerKind kind) => Upstream(kind).Enabled;
 
     /// <summary>The agent name (and external id) of a flow: <c>langflow-{id}</c> or <c>flowise-{id}</c>.</summary>
@@ -99,6 +102,11 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
         if (string.IsNullOrWhiteSpace(input))
         {
             throw ValidationFailedException.For("input", "Give the message to send to the flow.");
+        }
+        if (kind == RunnerKind.AutoGen && Uri.EscapeDataString(input).Length is var escaped && escaped > MaxAutoGenTaskUrlLength)
+        {
+            // Found by the fuzzer: a long task made AutoGen's server answer 414, which came back as a 502.
+            throw ValidationFailedException.For("input", $"is too long for AutoGen Studio, which takes the task in the URL (GET /predict/{{task}}): at most {MaxAutoGenTaskUrlLength} characters once URL-escaped, and this one is {escaped}. Shorten it.");
         }
 
         var name = AgentName(kind, id);
@@ -259,6 +267,12 @@ public sealed partial class AgentRunner(IOptions<IntegrationOptions> options, IH
             var status = (int)response.StatusCode;
             var message = Text(json?["detail"]) ?? Text(json?["detail"]?["message"]) ?? Text(json?["message"]) ?? Text(json?["error"]) ?? Shorten(text) ?? response.ReasonPhrase ?? "no message";
             var hint = status is 401 or 403 ? $" Check Integrations:{kind}:ApiKey." : status == 404 ? $" Check the {RunnerInfo.Of(kind).Thing} id." : "";
+            if (status is 400 or 413 or 414 or 422)
+            {
+                // The platform refused what was sent (found by the fuzzer, as a 502): the caller's input is
+                // the thing to change, so the caller hears it as such, with the platform's own words.
+                throw new RunnerException(422, $"{kind} refused the input", $"{kind} answered HTTP {status}: {message}. Change the input and try again.");
+            }
             throw new RunnerException(502, $"{kind} failed", $"{kind} answered HTTP {status}: {message}.{hint}");
         }
         return json ?? throw new RunnerException(502, $"{kind}'s answer could not be read", $"{kind} answered something that is not JSON: {Shorten(text) ?? "an empty body"}.");

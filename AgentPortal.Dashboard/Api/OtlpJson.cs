@@ -18,7 +18,9 @@ public static class OtlpJson
 
     public static ExportTraceServiceRequest Parse(ReadOnlyMemory<byte> body)
     {
-        var root = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 128 })
+        // A name twice in one object is refused while parsing (a JsonException, so a 400), rather than
+        // failing later when the object is walked.
+        var root = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 128, AllowDuplicateProperties = false })
             ?? throw new JsonException("The body is JSON null, not an ExportTraceServiceRequest object.");
         ConvertIds(root);
         return s_parser.Parse<ExportTraceServiceRequest>(root.ToJsonString());

@@ -170,6 +170,7 @@ public static class DashboardServiceExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseOtlpGrpcFrameCheck();
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthApi();

@@ -95,6 +95,32 @@ public sealed class OperationsPagesTests(FastAlertsServerFixture portal) : IClas
         Assert.Empty(admin.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task InjectionStringsInNamesAndInputs_AreStoredAndShownAsPlainText()
+    {
+        const string name = "<script>alert('x')</script>' OR 1=1 --";
+        const string input = "'); DROP TABLE spans; -- <img src=x onerror=alert(1)>";
+        using var api = portal.CreateApiClient();
+        var agent = await SeedApi.RegisterAsync(api, name, "custom");
+        var traceId = await SeedApi.RunAsync(api, agent, input, output: "\\'; SELECT * FROM system.users --");
+
+        await using var admin = await BrowserSession.StartAsync(portal.BaseAddress);
+        var dialogs = 0;
+        admin.Page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
+        await portal.SignInAsync(admin);
+        await admin.Page.GotoAsync("/registry");
+        await admin.WaitForInteractiveAsync();
+        await Assertions.Expect(admin.Page.GetByText(name).First).ToBeVisibleAsync();
+        await admin.Page.GotoAsync($"/monitoring/traces/{traceId}");
+        await admin.WaitForInteractiveAsync();
+        await Assertions.Expect(admin.Page.GetByText(input).First).ToBeVisibleAsync();
+        await admin.ScreenshotAsync("44-injection-as-text");
+
+        Assert.Equal(0, dialogs);
+        Assert.Equal(0, await admin.Page.Locator("img[src=x]").CountAsync());
+        Assert.Empty(admin.ConsoleErrors);
+    }
+
     /// <summary>A loopback webhook receiver that answers every call with 200 and keeps its body, until the test ends.</summary>
     private void Listen()
     {

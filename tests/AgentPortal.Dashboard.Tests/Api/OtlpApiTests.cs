@@ -25,6 +25,19 @@ public class OtlpApiTests : IClassFixture<PortalAppFactory>
     }
 
     [Fact]
+    public async Task Json_WithANameTwiceInOneObject_Is400SayingSo_NotA500()
+    {
+        // Found by the fuzzer: the duplicate failed only when the object was walked, as a 500.
+        const string body = """{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a","name":"b"}]}]}]}""";
+
+        var response = await _client.PostAsync("/v1/traces", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("name", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LiteLlmShapedJson_WithParentTraceIdAndPythonDictMetadata_LinksToTheRun()
     {
         var (agentId, runTraceId, rootSpanId) = await StartRunAsync("litellm-agent");

@@ -157,6 +157,54 @@ public class OtlpGrpcTests
         await Task.WhenAll(more);
     }
 
+    [Fact]
+    public async Task ABrokenMessage_IsInvalidArgument_SayingWhatIsWrong_NotAServerFault()
+    {
+        using var app = new PortalAppFactory();
+        var http = app.CreateClient();
+        var valid = Export(ValidSpan()).ToByteArray();
+
+        async Task<GrpcReply> SendAsync(byte[] frame, string? encoding = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, ExportPath) { Version = HttpVersion.Version20, Content = new ByteArrayContent(frame) };
+            request.Content.Headers.ContentType = new("application/grpc");
+            request.Headers.TryAddWithoutValidation("te", "trailers");
+            request.Headers.Authorization = new("Bearer", PortalAppFactory.IngestKey);
+            if (encoding is not null)
+            {
+                request.Headers.TryAddWithoutValidation("grpc-encoding", encoding);
+            }
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            var trailers = response.TrailingHeaders.Concat(response.Headers).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.First().Value.First());
+            return new GrpcReply(int.Parse(trailers.GetValueOrDefault("grpc-status", "-1"), System.Globalization.CultureInfo.InvariantCulture),
+                Uri.UnescapeDataString(trailers.GetValueOrDefault("grpc-message", "")), [], trailers);
+        }
+        static byte[] Frame(byte flag, uint length, byte[] payload)
+        {
+            var frame = new byte[5 + payload.Length];
+            frame[0] = flag;
+            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), length);
+            payload.CopyTo(frame, 5);
+            return frame;
+        }
+
+        // Found by the fuzzer: each of these was INTERNAL or UNKNOWN.
+        var cut = await SendAsync(Frame(0, (uint)valid.Length, valid[..^3]));
+        var notProtobuf = await SendAsync(Frame(0, 4, [0x0A, 0xFF, 0xFF, 0xFF]));
+        var compressedWithoutEncoding = await SendAsync(Frame(1, (uint)valid.Length, valid));
+        var notGzip = await SendAsync(Frame(1, (uint)valid.Length, valid), "gzip");
+        var good = await SendAsync(Frame(0, (uint)valid.Length, valid));
+
+        Assert.Equal((3, "The message prefix says"), (cut.Status, cut.Message[..23]));
+        Assert.Equal(3, notProtobuf.Status);
+        Assert.StartsWith("The message is not an OTLP ExportTraceServiceRequest", notProtobuf.Message, StringComparison.Ordinal);
+        Assert.Equal(3, compressedWithoutEncoding.Status);
+        Assert.Contains("only gzip is accepted", compressedWithoutEncoding.Message, StringComparison.Ordinal);
+        Assert.Equal(3, notGzip.Status);
+        Assert.Equal(0, good.Status);
+    }
+
     private sealed record GrpcReply(int Status, string Message, byte[] Body, IReadOnlyDictionary<string, string> Trailers);
 
     /// <summary>One unary gRPC call: a 5-byte prefix (compressed flag, big-endian length) and the message; the status comes in the trailers.</summary>

@@ -101,6 +101,29 @@ public sealed class RunnersApiTests : IAsyncLifetime
         Assert.Equal("error", trace.RootElement.GetProperty("run").GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task AnAutoGenTaskTooLongForItsUrl_Is400BeforeAnythingIsSent()
+    {
+        // Found by the fuzzer: AutoGen Studio takes the task in the URL, and a long one came back as a 502 (its server's 414).
+        var response = await _client.PostAsync("/runners/autogen/research-team/run", Json(new { input = new string('é', 5_000) }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("too long for AutoGen Studio", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_runners.Received, r => r.Path.Contains("predict", StringComparison.Ordinal) && r.Path.Length > 10_000);
+    }
+
+    [Fact]
+    public async Task ATaskThePlatformRefuses_Is422WithItsWords_NotA502()
+    {
+        // Found by the fuzzer: a NUL in the task is refused by AutoGen's web server with 400, which came back as a 502.
+        var response = await _client.PostAsync("/runners/autogen/research-team/run", Json(new { input = "a\0b" }));
+
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("AutoGen refused the input", problem.RootElement.GetProperty("title").GetString());
+        Assert.Contains("answered HTTP 400", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("langflow", "rate limit exceeded")]
     [InlineData("flowise", "429 Rate limit reached")]
