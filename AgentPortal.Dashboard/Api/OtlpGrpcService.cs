@@ -14,7 +14,7 @@ namespace AgentPortal.Dashboard.Api;
 /// <c>authorization: Bearer</c> or the API-key metadata, read by the portal's authentication like any
 /// header; failures are gRPC status codes with a message that says what to do.
 /// </summary>
-internal sealed partial class OtlpGrpcService(OtlpTraceService otlp, ILogger<OtlpGrpcService> logger) : TraceService.TraceServiceBase
+internal sealed partial class OtlpGrpcService(OtlpTraceService otlp, ILogger<OtlpGrpcService> logger) : OtlpTraceServiceBase
 {
     public override async Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
     {

@@ -96,6 +96,8 @@ public class PortalTourTests(DashboardServerFixture portal) : IClassFixture<Dash
         Assert.Equal(DarkBackground, await BackgroundAsync(page));
         await session.ScreenshotAsync("11-overview-dark-after-reload");
 
+        // The toggle answers once the page's circuit is up; a click before that is lost (seen on a loaded machine).
+        await session.WaitForInteractiveAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = UiText.Nav.DarkMode }).ClickAsync();
         await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor !== '{DarkBackground}'");
         Assert.Empty(session.ConsoleErrors);
