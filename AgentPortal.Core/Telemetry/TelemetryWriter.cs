@@ -14,6 +14,19 @@ public sealed class TelemetryBackpressureException(TimeSpan retryAfter)
 }
 
 /// <summary>
+/// The store could not commit the write (it is down, unreachable or out of disk): nothing was stored,
+/// and the caller should retry after <see cref="RetryAfter"/> (HTTP 503, gRPC UNAVAILABLE). The store's
+/// own error is the inner exception; its message is kept in this one's.
+/// </summary>
+public sealed class TelemetryStoreUnavailableException(string store, Exception inner)
+    : Exception($"The telemetry store ({store}) could not commit the write, so nothing was stored: {inner.Message} Retry after {DefaultRetryAfter.TotalSeconds:0} s.", inner)
+{
+    public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
+
+    public TimeSpan RetryAfter => DefaultRetryAfter;
+}
+
+/// <summary>
 /// The single way writes reach the telemetry store: a bounded queue drained by one loop that commits
 /// many callers' writes together (group commit). A caller's task completes only after its write is
 /// committed; when the queue is full the caller is told at once, never silently dropped. Pending
@@ -121,9 +134,10 @@ public sealed partial class TelemetryWriter : BackgroundService
             {
                 LogCommitFailed(ex, batch.Count, _store.Name);
             }
+            var failure = ex is ReadOnlyTelemetryStoreException ? ex : new TelemetryStoreUnavailableException(_store.Name, ex);
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetException(ex);
+                pending.Completion.TrySetException(failure);
             }
         }
     }

@@ -54,6 +54,12 @@ internal sealed partial class ApiExceptionFilter(ILogger<ApiExceptionFilter> log
             return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: ex.StatusCode,
                 extensions: ex.TraceId is { } traceId ? new Dictionary<string, object?> { ["run_trace_id"] = traceId } : null);
         }
+        catch (AgentPortal.Core.Telemetry.TelemetryStoreUnavailableException ex)
+        {
+            // Never a 2xx for data that could not be committed: the client keeps it and retries.
+            context.HttpContext.Response.Headers.RetryAfter = ((int)ex.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(title: "Telemetry store unavailable", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         catch (AgentPortal.Core.Telemetry.ReadOnlyTelemetryStoreException ex)
         {
             return TypedResults.Problem(title: "Read-only telemetry store", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);

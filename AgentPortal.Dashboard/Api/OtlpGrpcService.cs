@@ -46,6 +46,11 @@ internal sealed partial class OtlpGrpcService(OtlpTraceService otlp, ILogger<Otl
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
+        catch (TelemetryStoreUnavailableException ex)
+        {
+            // The writer logged it; the exporter keeps the spans and retries.
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
         catch (Exception ex) when (ex is not OperationCanceledException && ex is not RpcException)
         {
             LogFailed(ex);

@@ -12,12 +12,11 @@ public sealed class ClickHouseServer : IAsyncDisposable
     public const string Password = "agentportal-test";
     private const string Binary = "/usr/sbin/clickhouse-server";
 
-    private readonly Process _process;
     private readonly string _folder;
+    private Process _process = null!;
 
-    private ClickHouseServer(Process process, string folder, int httpPort)
+    private ClickHouseServer(string folder, int httpPort)
     {
-        _process = process;
         _folder = folder;
         Url = $"http://127.0.0.1:{httpPort}";
     }
@@ -61,27 +60,58 @@ public sealed class ClickHouseServer : IAsyncDisposable
             </yandex>
             """);
 
-        var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
-        start.ArgumentList.Add($"--config-file={folder}/config.xml");
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new ClickHouseServer(process, folder, httpPort);
+        var server = new ClickHouseServer(folder, httpPort);
+        try
+        {
+            await server.LaunchAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    /// <summary>Kills the server (as a crash would) and keeps its data, for <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts the server again on the same port and data after <see cref="StopAsync"/>.</summary>
+    public Task StartAgainAsync()
+    {
+        _process.Dispose();
+        return LaunchAsync();
+    }
+
+    private async Task LaunchAsync()
+    {
+        var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _folder };
+        start.ArgumentList.Add($"--config-file={_folder}/config.xml");
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 150; attempt++)
         {
-            if (process.HasExited)
+            if (_process.HasExited)
             {
-                throw new InvalidOperationException($"clickhouse-server exited with {process.ExitCode}: {ReadLog(folder)}");
+                throw new InvalidOperationException($"clickhouse-server exited with {_process.ExitCode}: {ReadLog(_folder)}");
             }
             try
             {
-                if ((await http.GetAsync(server.Url + "/ping")).IsSuccessStatusCode)
+                if ((await http.GetAsync(Url + "/ping")).IsSuccessStatusCode)
                 {
-                    return server;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -94,18 +124,17 @@ public sealed class ClickHouseServer : IAsyncDisposable
             }
             await Task.Delay(200);
         }
-        await server.DisposeAsync();
-        throw new InvalidOperationException("clickhouse-server did not answer within 30 s: " + ReadLog(folder));
+        throw new InvalidOperationException("clickhouse-server did not answer within 30 s: " + ReadLog(_folder));
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
-        _process.Dispose();
+        _process?.Dispose();
         try
         {
             Directory.Delete(_folder, recursive: true);

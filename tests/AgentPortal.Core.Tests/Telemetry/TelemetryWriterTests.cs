@@ -75,9 +75,10 @@ public class TelemetryWriterTests
         var writer = Writer(store, capacity: 100);
         await writer.StartAsync(CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<IOException>(() => writer.WriteAsync(Append()).WaitAsync(TimeSpan.FromSeconds(10)));
+        var error = await Assert.ThrowsAsync<TelemetryStoreUnavailableException>(() => writer.WriteAsync(Append()).WaitAsync(TimeSpan.FromSeconds(10)));
 
-        Assert.Equal("disk full", error.Message);
+        Assert.Equal("disk full", error.InnerException!.Message);
+        Assert.Contains("nothing was stored: disk full", error.Message, StringComparison.Ordinal);
         await writer.StopAsync(CancellationToken.None);
     }
 
