@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
@@ -98,50 +97,33 @@ public static class SchemaMigrations
 
     private static async Task<InterruptedMigration?> ReadInterruptedAsync(DbContext db, IReadOnlyList<string> applied, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != ConnectionState.Open;
-        if (opened)
-        {
-            await connection.OpenAsync(cancellationToken);
-        }
         try
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT migration, started_at FROM {MarkerTable}";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            return await WithConnectionAsync(db, async connection =>
             {
-                var migration = reader.GetString(0);
-                if (!applied.Contains(migration, StringComparer.Ordinal))
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT migration, started_at FROM {MarkerTable}";
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    return new InterruptedMigration(migration, DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture));
+                    var migration = reader.GetString(0);
+                    if (!applied.Contains(migration, StringComparer.Ordinal))
+                    {
+                        return new InterruptedMigration(migration, DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture));
+                    }
                 }
-            }
-            return null;
+                return null;
+            }, cancellationToken);
         }
         catch (DbException)
         {
             // No marker table yet: nothing was ever started by this guard.
             return null;
         }
-        finally
-        {
-            if (opened)
-            {
-                await connection.CloseAsync();
-            }
-        }
     }
 
-    private static async Task ExecuteAsync(DbContext db, string sql, (string Name, string Value)[] parameters, CancellationToken cancellationToken)
-    {
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != ConnectionState.Open;
-        if (opened)
-        {
-            await connection.OpenAsync(cancellationToken);
-        }
-        try
+    private static Task ExecuteAsync(DbContext db, string sql, (string Name, string Value)[] parameters, CancellationToken cancellationToken) =>
+        WithConnectionAsync<object?>(db, async connection =>
         {
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
@@ -153,13 +135,20 @@ public static class SchemaMigrations
                 command.Parameters.Add(parameter);
             }
             await command.ExecuteNonQueryAsync(cancellationToken);
+            return null;
+        }, cancellationToken);
+
+    /// <summary>The context's own connection, opened for the call (EF Core closes it again only if it opened it).</summary>
+    private static async Task<T> WithConnectionAsync<T>(DbContext db, Func<DbConnection, Task<T>> use, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await use(db.Database.GetDbConnection());
         }
         finally
         {
-            if (opened)
-            {
-                await connection.CloseAsync();
-            }
+            await db.Database.CloseConnectionAsync();
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using AgentPortal.Core.Configuration;
@@ -9,7 +10,7 @@ namespace AgentPortal.Dashboard.Api;
 /// Checks an OTLP/gRPC export's 5-byte message prefix (and, when compressed, that it is gzip) before
 /// Grpc.AspNetCore reads it: Grpc.AspNetCore answers a cut-off or wrongly marked message with INTERNAL,
 /// which an exporter takes for a server fault. A bad prefix gets INVALID_ARGUMENT with what is wrong,
-/// as a trailers-only response; a good request goes on unchanged, from the buffered body. A message
+/// as a trailers-only response; a good request goes on unchanged, its body read once. A message
 /// that is not valid protobuf is refused by <see cref="OtlpGrpcBinding"/>'s deserializer, which parses once.
 /// </summary>
 internal static class OtlpGrpcFrames
@@ -25,20 +26,18 @@ internal static class OtlpGrpcFrames
             return;
         }
         var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.OtlpMaxBodyBytes;
-        context.Request.EnableBuffering(bufferThreshold: 1024 * 1024, bufferLimit: (long)limit + PrefixLength + 1);
-        var body = new MemoryStream();
-        try
+        // Peek at the whole body in the request pipe without consuming it, so Grpc.AspNetCore reads the
+        // same bytes from the start and nothing is copied. Past the limit, its own size check answers.
+        var reader = context.Request.BodyReader;
+        var read = await reader.ReadAsync(context.RequestAborted);
+        while (!read.IsCompleted && read.Buffer.Length <= (long)limit + PrefixLength)
         {
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await reader.ReadAsync(context.RequestAborted);
         }
-        catch (IOException)
-        {
-            // Over the buffer limit: Grpc.AspNetCore answers RESOURCE_EXHAUSTED from its own size check.
-            context.Request.Body.Position = 0;
-            await next(context);
-            return;
-        }
-        if (Problem(body.GetBuffer().AsSpan(0, (int)body.Length), context.Request.Headers["grpc-encoding"].ToString(), limit) is { } problem)
+        var problem = read.Buffer.Length > (long)limit + PrefixLength ? null : Problem(read.Buffer, context.Request.Headers["grpc-encoding"].ToString(), limit);
+        reader.AdvanceTo(read.Buffer.Start);
+        if (problem is not null)
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/grpc";
@@ -46,23 +45,24 @@ internal static class OtlpGrpcFrames
             context.Response.Headers["grpc-message"] = Uri.EscapeDataString(problem);
             return;
         }
-        context.Request.Body.Position = 0;
         await next(context);
     });
 
-    /// <summary>What is wrong with a unary request body (prefix and message), or null when it holds one valid export.</summary>
-    internal static string? Problem(ReadOnlySpan<byte> body, string? encoding, int limit)
+    /// <summary>What is wrong with a unary request body (prefix and message), or null when its prefix fits its message.</summary>
+    internal static string? Problem(ReadOnlySequence<byte> body, string? encoding, int limit)
     {
         if (body.Length < PrefixLength)
         {
             return $"The request holds {body.Length} bytes, fewer than a gRPC message's 5-byte prefix.";
         }
-        if (body[0] > 1)
+        Span<byte> prefix = stackalloc byte[PrefixLength];
+        body.Slice(0, PrefixLength).CopyTo(prefix);
+        var payload = body.Slice(PrefixLength);
+        if (prefix[0] > 1)
         {
-            return $"The message prefix's compressed flag is {body[0]}; it must be 0 or 1.";
+            return $"The message prefix's compressed flag is {prefix[0]}; it must be 0 or 1.";
         }
-        var declared = BinaryPrimitives.ReadUInt32BigEndian(body[1..PrefixLength]);
-        var payload = body[PrefixLength..];
+        var declared = BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]);
         if (declared > limit)
         {
             return null; // Grpc.AspNetCore answers RESOURCE_EXHAUSTED, naming the limit.
@@ -71,7 +71,7 @@ internal static class OtlpGrpcFrames
         {
             return $"The message prefix says {declared} bytes but {payload.Length} follow: the message is cut off or has bytes after it.";
         }
-        if (body[0] == 1)
+        if (prefix[0] == 1)
         {
             if (!string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase))
             {

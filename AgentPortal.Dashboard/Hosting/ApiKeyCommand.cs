@@ -1,5 +1,4 @@
 using AgentPortal.Core.Common;
-using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Security;
 
@@ -30,12 +29,7 @@ public static class ApiKeyCommand
             return 2;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = configuration, ContentRootPath = AppContext.BaseDirectory });
-        builder.AddDashboardServices();
-        // The key must be the last line printed, so nothing is logged from here.
-        builder.Logging.ClearProviders();
-        await using var app = builder.Build();
-        app.Services.GetRequiredService<StartupConfigurationCheck>().ThrowIfInvalid(app.Services);
+        await using var app = CommandHost.Build(configuration);
         app.Services.GetRequiredService<PortalPaths>().EnsureDataDirectory();
         await using (var scope = app.Services.CreateAsyncScope())
         {

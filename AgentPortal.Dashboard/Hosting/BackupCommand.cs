@@ -1,5 +1,4 @@
 using AgentPortal.Core.Audit;
-using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Data.Backup;
 
@@ -30,11 +29,7 @@ public static class BackupCommand
             return 2;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = configuration, ContentRootPath = AppContext.BaseDirectory });
-        builder.AddDashboardServices();
-        builder.Logging.ClearProviders();
-        await using var app = builder.Build();
-        app.Services.GetRequiredService<StartupConfigurationCheck>().ThrowIfInvalid(app.Services);
+        await using var app = CommandHost.Build(configuration);
         var paths = app.Services.GetRequiredService<PortalPaths>();
         try
         {

@@ -33,11 +33,7 @@ public static class ExportCommand
             return 2;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = configuration, ContentRootPath = AppContext.BaseDirectory });
-        builder.AddDashboardServices();
-        builder.Logging.ClearProviders();
-        await using var app = builder.Build();
-        app.Services.GetRequiredService<StartupConfigurationCheck>().ThrowIfInvalid(app.Services);
+        await using var app = CommandHost.Build(configuration);
         app.Services.GetRequiredService<PortalPaths>().EnsureDataDirectory();
         var telemetry = app.Services.GetRequiredService<ITelemetryStore>();
         try

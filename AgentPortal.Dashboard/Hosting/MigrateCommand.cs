@@ -1,4 +1,3 @@
-using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Data;
 using AgentPortal.Core.Telemetry;
 using AgentPortal.Core.Telemetry.Sqlite;
@@ -32,11 +31,7 @@ public static class MigrateCommand
             return 2;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = configuration, ContentRootPath = AppContext.BaseDirectory });
-        builder.AddDashboardServices();
-        builder.Logging.ClearProviders();
-        await using var app = builder.Build();
-        app.Services.GetRequiredService<StartupConfigurationCheck>().ThrowIfInvalid(app.Services);
+        await using var app = CommandHost.Build(configuration);
         app.Services.GetRequiredService<PortalPaths>().EnsureDataDirectory();
         await using var scope = app.Services.CreateAsyncScope();
         var registry = scope.ServiceProvider.GetRequiredService<PortalDatabaseInitializer>();

@@ -120,7 +120,11 @@ public sealed partial class RetentionJob(
         try
         {
             await PurgeUntilDoneAsync(AgentRunService.ToUnixNano(now.UtcDateTime.AddDays(-settings.SpanDays)));
-            if (IsEmbedded && (settings.MaxTelemetryDatabaseMb > 0 || settings.MinFreeDiskMb > 0))
+            // Counting the store's rows is a scan: only done when a limit may be reached. With no cap,
+            // a disk with at least the floor free needs none (freed pages only add to that).
+            var mayBeOver = settings.MaxTelemetryDatabaseMb > 0
+                || (settings.MinFreeDiskMb > 0 && disk.AvailableBytes(paths.DataDirectory) < settings.MinFreeDiskMb * Mebibyte);
+            if (IsEmbedded && mayBeOver)
             {
                 for (var step = 0; step < MaxDiskLimitSteps; step++)
                 {
