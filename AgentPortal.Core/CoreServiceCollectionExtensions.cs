@@ -41,6 +41,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<EmbedOptions>().BindConfiguration(EmbedOptions.SectionName);
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.SectionName);
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName);
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName);
         services.AddSingleton<IValidateOptions<StorageOptions>, ValidateStorageOptions>();
         services.AddSingleton<IValidateOptions<TelemetryOptions>, ValidateTelemetryOptions>();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();

@@ -1,8 +1,10 @@
 using AgentPortal.Core.Agents;
+using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Otlp.Proto.Collector;
 using AgentPortal.Core.Otlp.Proto.Common;
 using AgentPortal.Core.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ProtoSpan = AgentPortal.Core.Otlp.Proto.Trace.Span;
 
 namespace AgentPortal.Core.Otlp;
@@ -40,7 +42,14 @@ public sealed class OtlpExportResult
 /// spans), and commits the valid spans through the <see cref="TelemetryWriter"/>. Invalid spans are
 /// counted and explained; valid spans of the same request are kept.
 /// </summary>
-public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetryStore store, TelemetryWriter writer, SpanForwarder forwarder, PortalMetrics metrics, ILogger<OtlpTraceService> logger)
+public sealed partial class OtlpTraceService(
+    IAgentRegistry registry,
+    ITelemetryStore store,
+    TelemetryWriter writer,
+    SpanForwarder forwarder,
+    PortalMetrics metrics,
+    IOptions<IngestOptions> options,
+    ILogger<OtlpTraceService> logger)
 {
     public const int MaxAttributeValueLength = 64 * 1024;
     public const int MaxAttributesPerSpan = 1_000;
@@ -78,19 +87,17 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             }
         }
 
-        await LinkToRunsAsync(mapped, cancellationToken);
-        await ResolveAgentsAsync(mapped, projectId, cancellationToken);
+        var runs = mapped.Count == 0 ? [] : await LinkAsync(mapped, projectId, cancellationToken);
 
         if (mapped.Count > 0)
         {
             var records = new List<SpanRecord>(mapped.Count);
             foreach (var (span, _) in mapped)
             {
-                span.ProjectId = span.AgentId is null ? null : projectId;
                 span.PrepareForStorage();
                 records.Add(span);
             }
-            var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records), cancellationToken);
+            var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records, runs.Count == 0 ? null : runs), cancellationToken);
             result.Stored = records;
             LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
             metrics.SpansIngested(records, result.Rejected);
@@ -285,11 +292,20 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     }
 
     /// <summary>
-    /// An LLM call made during an agent run carries the run's trace id as metadata.parent_trace_id
-    /// (LiteLLM starts its own trace). Its spans move under the run: same trace, and the call's root
-    /// spans become children of the run's root span. The original trace id is kept as an attribute.
+    /// The one place that decides what the spans of an export belong to (docs/ARCHITECTURE.md, "What a
+    /// span means"); the stores only keep what it decided. In order:
+    /// <list type="number">
+    /// <item>An LLM call made during an agent run that names the run (<c>metadata.parent_trace_id</c>;
+    /// LiteLLM starts its own trace) moves under it: same trace, and the call's root spans become children
+    /// of the run's root span. The original trace id is kept as an attribute.</item>
+    /// <item>The agent is the one the span names; else its innermost ancestor's in the export that names
+    /// one; else its run's; else the agent named by the resource's <c>service.name</c>
+    /// (<see cref="IngestOptions.AgentFromServiceName"/>).</item>
+    /// <item>A trace's root span that is an agent invocation, or names its agent itself, and is not an LLM
+    /// call, is a finished run of that agent, unless the trace already is a run.</item>
+    /// </list>
     /// </summary>
-    private async Task LinkToRunsAsync(List<MappedSpan> spans, CancellationToken cancellationToken)
+    private async Task<List<ObservedRun>> LinkAsync(List<MappedSpan> spans, string projectId, CancellationToken cancellationToken)
     {
         var moves = new Dictionary<string, string>(StringComparer.Ordinal);
         var recordedParents = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -304,16 +320,111 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
                 recordedParents.TryAdd(span.TraceId, recordedSpan);
             }
         }
-        if (moves.Count == 0)
+
+        var agents = new AgentCache(this, projectId, cancellationToken);
+        foreach (var (span, hints) in spans)
         {
-            return;
+            if (hints.NamesAgent && await agents.ResolveAsync(hints, span.ServiceName) is { } agent)
+            {
+                (span.AgentId, span.ProjectId) = (agent.Id, projectId);
+            }
+        }
+        InheritFromAncestors(spans);
+
+        // One read of the runs this export touches: where calls move to, the runs of spans that still
+        // have no agent, and the traces whose root span may be a run.
+        var candidates = new List<SpanRecord>();
+        var wanted = new HashSet<string>(moves.Values, StringComparer.Ordinal);
+        foreach (var (span, hints) in spans)
+        {
+            var moved = moves.ContainsKey(span.TraceId);
+            if (!moved && span.ParentSpanId is null && !span.IsLlmCall && span.Operation != GenAiAttributes.RecordedByPortal
+                && (hints.NamesAgent || span.Operation == "invoke_agent"))
+            {
+                candidates.Add(span);
+                wanted.Add(span.TraceId);
+            }
+            else if (span.AgentId is null)
+            {
+                wanted.Add(moved ? moves[span.TraceId] : span.TraceId);
+            }
+        }
+        var runs = wanted.Count == 0 ? [] : (await ReadRunsAsync(wanted, cancellationToken)).ToDictionary(r => r.TraceId, StringComparer.Ordinal);
+
+        if (moves.Count > 0)
+        {
+            MoveUnderRuns(spans, moves, recordedParents, runs);
         }
 
-        var runRoots = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var runTrace in moves.Where(m => !recordedParents.ContainsKey(m.Key)).Select(m => m.Value).Distinct())
+        foreach (var (span, _) in spans)
         {
-            runRoots[runTrace] = (await store.GetRunAsync(runTrace, cancellationToken))?.SpanId;
+            if (span.AgentId is not null)
+            {
+                continue;
+            }
+            if (runs.TryGetValue(span.TraceId, out var run))
+            {
+                (span.AgentId, span.ProjectId) = (run.AgentId, run.ProjectId);
+            }
+            else if (options.Value.AgentFromServiceName && ServiceAgent(span.ServiceName) is { } service
+                && await agents.ResolveAsync(new LinkHints(null, service, null, null), span.ServiceName) is { } agent)
+            {
+                (span.AgentId, span.ProjectId) = (agent.Id, projectId);
+            }
         }
+
+        var observed = new List<ObservedRun>();
+        foreach (var span in candidates)
+        {
+            if (span.AgentId is null || runs.ContainsKey(span.TraceId) || observed.Any(r => r.Run.TraceId == span.TraceId))
+            {
+                continue;
+            }
+            span.IsRunRoot = true;
+            observed.Add(new ObservedRun(ObservedRunOf(span), agents.NameOf(span.AgentId) ?? span.Name));
+        }
+        return observed;
+    }
+
+    /// <summary>The write path's read: a store that cannot answer it cannot take the write either (503, nothing stored).</summary>
+    private async Task<IReadOnlyList<RunRecord>> ReadRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.GetRunsAsync(traceIds, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ReadOnlyTelemetryStoreException)
+        {
+            throw new TelemetryStoreUnavailableException(store.Name, ex);
+        }
+    }
+
+    /// <summary>A span without an agent of its own takes its innermost ancestor's in the same export.</summary>
+    private static void InheritFromAncestors(List<MappedSpan> spans)
+    {
+        var byId = new Dictionary<(string, string), SpanRecord>();
+        foreach (var (span, _) in spans)
+        {
+            byId.TryAdd((span.TraceId, span.SpanId), span);
+        }
+        foreach (var (span, _) in spans)
+        {
+            var ancestor = span;
+            // Bounded: a malformed export may hold a cycle of parents.
+            for (var depth = 0; span.AgentId is null && depth < 256 && ancestor.ParentSpanId is { } parent
+                && byId.TryGetValue((span.TraceId, parent), out var next); depth++)
+            {
+                ancestor = next;
+                if (ancestor.AgentId is not null)
+                {
+                    (span.AgentId, span.ProjectId) = (ancestor.AgentId, ancestor.ProjectId);
+                }
+            }
+        }
+    }
+
+    private static void MoveUnderRuns(List<MappedSpan> spans, Dictionary<string, string> moves, Dictionary<string, string> recordedParents, Dictionary<string, RunRecord> runs)
+    {
         var spanIdsByTrace = spans.GroupBy(s => s.Span.TraceId).ToDictionary(g => g.Key, g => g.Select(s => s.Span.SpanId).ToHashSet());
         foreach (var (span, _) in spans)
         {
@@ -325,47 +436,89 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
             span.Attributes = [.. span.Attributes, new("agentportal.original_trace_id", span.TraceId)];
             var originalTrace = span.TraceId;
             span.TraceId = runTrace;
-            if (isRootOfItsTrace && (recordedParents.GetValueOrDefault(originalTrace) ?? runRoots.GetValueOrDefault(runTrace)) is { } newParent)
+            if (isRootOfItsTrace && (recordedParents.GetValueOrDefault(originalTrace) ?? runs.GetValueOrDefault(runTrace)?.SpanId) is { } newParent)
             {
                 span.ParentSpanId = newParent;
             }
         }
     }
 
+    /// <summary>The run a root span stands for: its agent, timing, status, and the input and output the dialects record on it.</summary>
+    private static RunRecord ObservedRunOf(SpanRecord span)
+    {
+        string? First(string[] keys)
+        {
+            foreach (var key in keys)
+            {
+                foreach (var (name, value) in span.Attributes)
+                {
+                    if (name == key && value.Length > 0)
+                    {
+                        return value;
+                    }
+                }
+            }
+            return null;
+        }
+        var failed = span.Status == SpanStatusCode.Error;
+        return new RunRecord
+        {
+            TraceId = span.TraceId,
+            SpanId = span.SpanId,
+            AgentId = span.AgentId!,
+            ProjectId = span.ProjectId!,
+            StartedUnixNano = span.StartTimeUnixNano,
+            EndedUnixNano = span.StartTimeUnixNano + span.DurationNanos,
+            Status = failed ? RunStatus.Error : RunStatus.Ok,
+            Error = failed ? span.StatusMessage ?? "error" : null,
+            Input = RunSpans.Preview(First(GenAiAttributes.RunInput)),
+            Output = RunSpans.Preview(First(GenAiAttributes.RunOutput)),
+        };
+    }
+
+    /// <summary>The agent a resource's service.name names; the SDKs' placeholder for an unnamed service names none.</summary>
+    private static string? ServiceAgent(string? serviceName) =>
+        string.IsNullOrWhiteSpace(serviceName) || serviceName.StartsWith("unknown_service", StringComparison.Ordinal) ? null : serviceName;
+
     /// <summary>The trace a span ends up in: its run's when it names one (metadata.parent_trace_id), else its own.</summary>
     public static string RunTraceOf(string? parentTraceId, string traceId) =>
         parentTraceId?.ToLowerInvariant() is { } parent && AgentRunService.IsHexId(parent, 32) ? parent : traceId;
 
-    private async Task ResolveAgentsAsync(List<MappedSpan> spans, string projectId, CancellationToken cancellationToken)
+    /// <summary>Agents resolved once per export: spans of one export mostly name the same few.</summary>
+    private sealed class AgentCache(OtlpTraceService service, string projectId, CancellationToken cancellationToken)
     {
-        var resolved = new Dictionary<(string? Key, string? Name), string?>();
-        foreach (var (span, hints) in spans)
+        private readonly Dictionary<(string? Key, string? Name), Agent?> _resolved = [];
+        private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+
+        public async Task<Agent?> ResolveAsync(LinkHints hints, string? serviceName)
         {
-            if (hints.AgentKey is null && hints.AgentName is null)
-            {
-                continue;
-            }
             var key = (hints.AgentKey, hints.AgentName);
-            if (!resolved.TryGetValue(key, out var agentId))
+            if (!_resolved.TryGetValue(key, out var agent))
             {
-                agentId = await ResolveAgentAsync(hints, span.ServiceName, projectId, cancellationToken);
-                resolved[key] = agentId;
+                agent = await service.ResolveAgentAsync(hints, serviceName, projectId, cancellationToken);
+                _resolved[key] = agent;
+                if (agent is not null)
+                {
+                    _names[agent.Id] = agent.Name;
+                }
             }
-            span.AgentId = agentId;
+            return agent;
         }
+
+        public string? NameOf(string? agentId) => agentId is not null && _names.TryGetValue(agentId, out var name) ? name : null;
     }
 
-    private async Task<string?> ResolveAgentAsync(LinkHints span, string? serviceName, string projectId, CancellationToken cancellationToken)
+    private async Task<Agent?> ResolveAgentAsync(LinkHints span, string? serviceName, string projectId, CancellationToken cancellationToken)
     {
         if (span.AgentKey is { } agentKey)
         {
             if (Guid.TryParse(agentKey, out _) && await registry.GetAsync(agentKey, cancellationToken) is { } byId && byId.ProjectId == projectId)
             {
-                return byId.Id;
+                return byId;
             }
             if (await registry.GetByExternalIdAsync(projectId, agentKey, cancellationToken) is { } byExternal)
             {
-                return byExternal.Id;
+                return byExternal;
             }
         }
 
@@ -387,7 +540,7 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
         {
             LogDiscovered(registered.Agent.Id, name, projectId);
         }
-        return registered.Agent.Id;
+        return registered.Agent;
     }
 
     private static AgentType GuessType(string? serviceName)
@@ -409,7 +562,11 @@ public sealed partial class OtlpTraceService(IAgentRegistry registry, ITelemetry
     private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     /// <summary>What a span says about its agent and run, read once and used to link it.</summary>
-    private sealed record LinkHints(string? AgentKey, string? AgentName, string? AgentType, string? ParentTraceId, string? RecordedTraceId = null, string? RecordedSpanId = null);
+    private sealed record LinkHints(string? AgentKey, string? AgentName, string? AgentType, string? ParentTraceId, string? RecordedTraceId = null, string? RecordedSpanId = null)
+    {
+        /// <summary>The span names its agent itself.</summary>
+        public bool NamesAgent => AgentKey is not null || AgentName is not null;
+    }
 
     private readonly record struct MappedSpan(SpanRecord Span, LinkHints Hints);
 

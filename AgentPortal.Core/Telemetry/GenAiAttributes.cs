@@ -83,6 +83,29 @@ public static class GenAiAttributes
     /// <summary>The Vercel AI SDK's provider id names the API too ("openai.chat"): the provider is the part before the dot.</summary>
     public static string? VercelProvider(string? providerId) => providerId?.Split('.')[0] is { Length: > 0 } provider ? provider : null;
 
+    /// <summary>The conversation or session a span belongs to: the GenAI conventions, OpenInference, Langfuse, LiteLLM's metadata.</summary>
+    public static readonly string[] SessionIds = ["gen_ai.conversation.id", "session.id", "langfuse.session.id", "metadata.session_id"];
+
+    /// <summary>The user a span was made for: OpenInference and the portal's chat API, Langfuse, the OpenTelemetry end-user attribute, LiteLLM's metadata.</summary>
+    public static readonly string[] UserIds = ["user.id", "langfuse.user.id", "enduser.id", "metadata.user_id"];
+
+    /// <summary>
+    /// A run's input as the dialects record it on an agent's root span: OpenInference, Traceloop, Langfuse,
+    /// the Vercel AI SDK, the GenAI conventions, and the portal's own.
+    /// </summary>
+    public static readonly string[] RunInput =
+    [
+        "input.value", "traceloop.entity.input", "langfuse.observation.input", "langfuse.trace.input", "ai.prompt", "gen_ai.input.messages",
+        "gen_ai.prompt", RunSpans.InputAttribute,
+    ];
+
+    /// <summary>A run's output, in the same dialects as <see cref="RunInput"/>.</summary>
+    public static readonly string[] RunOutput =
+    [
+        "output.value", "traceloop.entity.output", "langfuse.observation.output", "langfuse.trace.output", "ai.response.text", "gen_ai.output.messages",
+        "gen_ai.completion", RunSpans.OutputAttribute,
+    ];
+
     /// <summary>The agent a span names, in the linkage order of docs/ARCHITECTURE.md (before LiteLLM's requester_metadata).</summary>
     public static readonly string[] AgentId = ["gen_ai.agent.id", "metadata.agent_id"];
 }

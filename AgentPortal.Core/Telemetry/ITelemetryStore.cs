@@ -10,10 +10,23 @@ public abstract record TelemetryWrite
 
     public sealed record EndRun(RunEnd End) : TelemetryWrite;
 
-    public sealed record AppendSpans(IReadOnlyList<SpanRecord> Spans) : TelemetryWrite;
+    /// <summary>
+    /// Spans to store, with the runs ingestion found among them (<see cref="ObservedRun"/>). The spans
+    /// arrive linked: their agent and project are set, and a run's root span is among them with
+    /// <see cref="SpanRecord.IsRunRoot"/>. The store keeps them and the counters derived from them.
+    /// </summary>
+    public sealed record AppendSpans(IReadOnlyList<SpanRecord> Spans, IReadOnlyList<ObservedRun>? Runs = null) : TelemetryWrite;
 
     public sealed record CloseTimedOutRuns(long StartedBeforeUnixNano, long NowUnixNano, string Reason) : TelemetryWrite;
 }
+
+/// <summary>
+/// A finished agent run seen only in OpenTelemetry: a trace's root span that is an agent invocation.
+/// The store creates it only when the trace has no run yet (a retry changes nothing); its LLM calls and
+/// tokens are those of the trace's calls already stored plus any that come later, and it counts in the
+/// rollups like a run ended through the API.
+/// </summary>
+public sealed record ObservedRun(RunRecord Run, string AgentName);
 
 public enum WriteOutcomeKind
 {
@@ -43,6 +56,20 @@ public interface ITelemetryStore
     Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken);
 
     Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken);
+
+    /// <summary>The runs of those of these traces that are runs, in one read where the store can.</summary>
+    async Task<IReadOnlyList<RunRecord>> GetRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        var runs = new List<RunRecord>();
+        foreach (var traceId in traceIds)
+        {
+            if (await GetRunAsync(traceId, cancellationToken) is { } run)
+            {
+                runs.Add(run);
+            }
+        }
+        return runs;
+    }
 
     Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken);
 

@@ -120,6 +120,12 @@ public sealed class ListRunsRequest
     /// <summary>Runs whose agent name or any span name contains this text (case-insensitive).</summary>
     public string? SpanName { get; init; }
 
+    /// <summary>Runs with a span in this conversation or session (<see cref="GenAiAttributes.SessionIds"/>, exact), or started with it as metadata.session_id.</summary>
+    public string? Session { get; init; }
+
+    /// <summary>Runs with a span made for this user (<see cref="GenAiAttributes.UserIds"/>, exact), or started with it as metadata.user_id.</summary>
+    public string? User { get; init; }
+
     public int Page { get; init; } = 1;
 
     public int PageSize { get; init; } = 50;

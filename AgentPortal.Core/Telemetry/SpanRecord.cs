@@ -70,8 +70,11 @@ public sealed class SpanRecord
     /// <summary>Cost reported by the source (LiteLLM's gen_ai.cost.*), kept beside the portal's own price-based cost.</summary>
     public double? ReportedCost { get; init; }
 
-    /// <summary>True for the root span of an agent run (opened by trace start, written at trace end).</summary>
-    public bool IsRunRoot { get; init; }
+    /// <summary>
+    /// True for the root span of an agent run: written at trace end for a run opened by trace start, or
+    /// set by ingestion on an OpenTelemetry root span that is an agent invocation.
+    /// </summary>
+    public bool IsRunRoot { get; set; }
 
     public IReadOnlyList<KeyValuePair<string, string>> Attributes
     {

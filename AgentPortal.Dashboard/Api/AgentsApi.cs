@@ -198,6 +198,8 @@ public static class AgentsApi
         var text = query.String("search", 200);
         var model = query.String("model", 200);
         var name = query.String("name", 200);
+        var session = query.String("session", 200);
+        var caller = query.String("user", 200);
         var (from, to) = ReadRange(query, time);
 
         var result = await store.ListRunsAsync(new ListRunsRequest
@@ -209,6 +211,8 @@ public static class AgentsApi
             Text = text,
             Model = model,
             SpanName = name,
+            Session = session,
+            User = caller,
             Page = page,
             PageSize = pageSize,
         }, cancellationToken);

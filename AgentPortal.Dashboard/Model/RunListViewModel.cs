@@ -5,7 +5,8 @@ using MudBlazor;
 namespace AgentPortal.Dashboard.Model;
 
 /// <summary>What a run list shows: one agent's runs or every agent's, filtered, newest first.</summary>
-public sealed record RunFilter(string? AgentId, RunStatus? Status, DateTime From, DateTime To, string? Text = null, string? Model = null, string? SpanName = null);
+public sealed record RunFilter(string? AgentId, RunStatus? Status, DateTime From, DateTime To, string? Text = null, string? Model = null, string? SpanName = null,
+    string? Session = null, string? User = null);
 
 /// <summary>The run list: pages of runs with agent names and costs, loaded from the server page by page.</summary>
 public sealed class RunListViewModel(AgentActivityService activity, ILogger<RunListViewModel> logger)
@@ -31,6 +32,8 @@ public sealed class RunListViewModel(AgentActivityService activity, ILogger<RunL
             Text = filter.Text,
             Model = filter.Model,
             SpanName = filter.SpanName,
+            Session = filter.Session,
+            User = filter.User,
             Page = Paging.StorePage(state),
             PageSize = state.PageSize,
         }, cancellationToken), logger, "runs");

@@ -402,7 +402,7 @@ namespace AgentPortal.Bench
             var forwarder = new AgentPortal.Core.Otlp.SpanForwarder(Microsoft.Extensions.Options.Options.Create(new ForwardingOptions()), TimeProvider.System, NullLogger<AgentPortal.Core.Otlp.SpanForwarder>.Instance);
             using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
             var metrics = new PortalMetrics(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), writer, forwarder, new AgentPortal.Core.Data.OpenConnections());
-            var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, metrics, NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
+            var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, metrics, Microsoft.Extensions.Options.Options.Create(new IngestOptions()), NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
             var exports = Exports(spans / SpansPerExport);
             Task Send(AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest export) => otlp.ExportAsync(export, "default-project", CancellationToken.None);
             await SendAllAsync(Exports(WarmUpExports), InProcessSenders, Send);

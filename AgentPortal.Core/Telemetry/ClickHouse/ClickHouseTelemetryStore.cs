@@ -114,6 +114,9 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) =>
         (await LoadRunsAsync([traceId], cancellationToken)).TryGetValue(traceId, out var found) ? found.Run : null;
 
+    public async Task<IReadOnlyList<RunRecord>> GetRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken) =>
+        [.. (await LoadRunsAsync(traceIds, cancellationToken)).Values.Select(r => r.Run)];
+
     public async Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken)
     {
         var rows = await _client.QueryAsync($"SELECT * FROM spans FINAL WHERE trace_id = {String(traceId)} ORDER BY start_unix_nano, span_id", cancellationToken);
@@ -153,6 +156,14 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         {
             var name = String(request.SpanName.Trim().ToLowerInvariant());
             where.Append($" AND (position(lower(agent_name), {name}) > 0 OR trace_id IN (SELECT trace_id FROM spans WHERE position(lower(name), {name}) > 0))");
+        }
+        if (!string.IsNullOrWhiteSpace(request.Session))
+        {
+            where.Append(" AND ").Append(AttributeMatch(GenAiAttributes.SessionIds, "session_id", String(request.Session.Trim())));
+        }
+        if (!string.IsNullOrWhiteSpace(request.User))
+        {
+            where.Append(" AND ").Append(AttributeMatch(GenAiAttributes.UserIds, "user_id", String(request.User.Trim())));
         }
         var total = (await _client.QueryAsync($"SELECT count() AS total FROM runs FINAL {where}", cancellationToken))[0].GetProperty("total").GetInt64();
         var rows = await _client.QueryAsync(
@@ -197,6 +208,17 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     /// <summary>A top-errors row (name, message, run_root, occurrences, last_seen, latest_trace_id), as both ClickHouse modes query it.</summary>
     internal static ErrorGroup ReadErrorGroup(JsonElement row) => ErrorGroup.Of(row.GetProperty("name").GetString()!, row.GetProperty("message").GetString(),
         row.GetProperty("run_root").GetInt32() != 0, row.GetProperty("occurrences").GetInt64(), row.GetProperty("last_seen").GetInt64(), row.GetProperty("latest_trace_id").GetString()!);
+
+    /// <summary>
+    /// A run with a span whose attribute is this (escaped) value, or started with it in its metadata.
+    /// visitParamExtractString reads only compact JSON ("key":value): the portal writes attributes so,
+    /// and the metadata as the caller sent it, so the spaces around its colons are taken out first.
+    /// </summary>
+    private static string AttributeMatch(IEnumerable<string> attributes, string metadataKey, string value) =>
+        $"(visitParamExtractString({CompactMetadata}, {String(metadataKey)}) = {value} OR trace_id IN (SELECT trace_id FROM spans WHERE "
+        + string.Join(" OR ", attributes.Select(a => $"visitParamExtractString(attributes, {String(a)}) = {value}")) + "))";
+
+    private const string CompactMetadata = """replaceRegexpAll(ifNull(metadata, ''), '"\\s*:\\s*', '":')""";
 
     public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {
@@ -497,6 +519,25 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         return result;
     }
 
+    /// <summary>LLM calls and tokens already stored in each of these traces (absent when none).</summary>
+    private async Task<Dictionary<string, (long Calls, long Input, long Output)>> StoredLlmCallsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (long, long, long)>(StringComparer.Ordinal);
+        if (traceIds.Count == 0)
+        {
+            return result;
+        }
+        var sql = $"""
+            SELECT trace_id, count() AS calls, sum(coalesce(input_tokens, 0)) AS input, sum(coalesce(output_tokens, 0)) AS output
+            FROM spans FINAL WHERE trace_id IN (SELECT trace_id FROM wanted) AND {RunSpans.IsLlmCallSql} GROUP BY trace_id
+            """;
+        foreach (var row in await _client.QueryAsync(sql, "wanted", TraceIdRows(traceIds), cancellationToken))
+        {
+            result[row.GetProperty("trace_id").GetString()!] = (row.GetProperty("calls").GetInt64(), row.GetProperty("input").GetInt64(), row.GetProperty("output").GetInt64());
+        }
+        return result;
+    }
+
     private async Task<HashSet<(string, string)>> ExistingSpansAsync(IReadOnlyList<SpanRecord> spans, CancellationToken cancellationToken)
     {
         var existing = new HashSet<(string, string)>();
@@ -576,10 +617,12 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         private readonly Dictionary<string, (RunRecord Run, string AgentName)> _changedRuns = new(StringComparer.Ordinal);
         private Dictionary<string, (RunRecord Run, string AgentName)> _runs = [];
         private HashSet<(string, string)> _existingSpans = [];
+        private Dictionary<string, (long Calls, long Input, long Output)> _storedCalls = [];
 
         public async Task LoadAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken)
         {
             var traceIds = new HashSet<string>(StringComparer.Ordinal);
+            var observed = new HashSet<string>(StringComparer.Ordinal);
             var spans = new List<SpanRecord>();
             foreach (var write in writes)
             {
@@ -590,6 +633,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                     case TelemetryWrite.AppendSpans append:
                         spans.AddRange(append.Spans);
                         traceIds.UnionWith(append.Spans.Where(s => s.IsLlmCall).Select(s => s.TraceId));
+                        observed.UnionWith(append.Runs?.Select(r => r.Run.TraceId) ?? []);
                         break;
                     case TelemetryWrite.CloseTimedOutRuns close:
                         var rows = await store._client.QueryAsync(
@@ -598,15 +642,18 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                         break;
                 }
             }
+            traceIds.UnionWith(observed);
             _runs = await store.LoadRunsAsync(traceIds, cancellationToken);
             _existingSpans = spans.Count == 0 ? [] : await store.ExistingSpansAsync(spans, cancellationToken);
+            observed.ExceptWith(_runs.Keys);
+            _storedCalls = await store.StoredLlmCallsAsync(observed, cancellationToken);
         }
 
         public WriteOutcome Apply(TelemetryWrite write) => write switch
         {
             TelemetryWrite.StartRun start => Start(start.Run),
             TelemetryWrite.EndRun end => End(end.End),
-            TelemetryWrite.AppendSpans append => Append(append.Spans),
+            TelemetryWrite.AppendSpans append => Append(append.Spans, append.Runs),
             TelemetryWrite.CloseTimedOutRuns close => CloseTimedOut(close),
             _ => throw new NotSupportedException(write.GetType().Name),
         };
@@ -677,8 +724,21 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             return Close(found.Run, found.AgentName, end.EndedUnixNano, end.Status, end.Output, end.Error);
         }
 
-        private WriteOutcome Append(IReadOnlyList<SpanRecord> spans)
+        private WriteOutcome Append(IReadOnlyList<SpanRecord> spans, IReadOnlyList<ObservedRun>? runs)
         {
+            foreach (var (run, agentName) in runs ?? [])
+            {
+                if (_runs.ContainsKey(run.TraceId))
+                {
+                    continue;
+                }
+                // The trace's LLM calls stored before its root span: in the table, and earlier in this batch.
+                var stored = _storedCalls.GetValueOrDefault(run.TraceId);
+                var pending = _newSpans.Where(s => s.TraceId == run.TraceId && s.IsLlmCall).ToList();
+                Remember(With(run, llmCalls: stored.Calls + pending.Count, inputTokens: stored.Input + pending.Sum(s => s.InputTokens ?? 0),
+                    outputTokens: stored.Output + pending.Sum(s => s.OutputTokens ?? 0)), agentName);
+                _rollup.AddRun(run.AgentId, run.StartedUnixNano, run.DurationNanos ?? 0, run.Status == RunStatus.Error);
+            }
             var inserted = 0;
             foreach (var span in spans)
             {
@@ -689,8 +749,6 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 inserted++;
                 if (span.IsLlmCall && _runs.TryGetValue(span.TraceId, out var owner))
                 {
-                    span.AgentId ??= owner.Run.AgentId;
-                    span.ProjectId ??= owner.Run.ProjectId;
                     Remember(With(owner.Run, llmCalls: owner.Run.LlmCalls + 1, inputTokens: owner.Run.InputTokens + (span.InputTokens ?? 0),
                         outputTokens: owner.Run.OutputTokens + (span.OutputTokens ?? 0)), owner.AgentName);
                 }

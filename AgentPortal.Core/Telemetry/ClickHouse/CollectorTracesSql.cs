@@ -8,7 +8,7 @@ namespace AgentPortal.Core.Telemetry.ClickHouse;
 /// Duration (ns), StatusCode ("Error", or "STATUS_CODE_ERROR" in older exporters), StatusMessage and
 /// the Map(String, String) columns SpanAttributes and ResourceAttributes. Every value goes through
 /// <see cref="ClickHouseSql"/>; the table name is checked as an identifier. A run is a root span
-/// (no parent) that names an agent; an LLM call is a span with a GenAI model.
+/// (no parent) that names an agent and is not an LLM call; an LLM call is a span with a GenAI model.
 /// </summary>
 public sealed class CollectorTracesSql(string table)
 {
@@ -29,6 +29,13 @@ public sealed class CollectorTracesSql(string table)
 
     public const string IsRoot = "ParentSpanId = ''";
 
+    /// <summary>
+    /// A root span that is not itself an LLM call, as the native stores decide a run: an LLM call with
+    /// no parent stays a call (the queries also need the span to name an agent).
+    /// </summary>
+    public static readonly string IsRun =
+        $"({IsRoot} AND NOT (SpanAttributes['{GenAiAttributes.Operation}'] IN ({string.Join(", ", SpanRecord.LlmOperations.Select(o => $"'{o}'"))}) OR (SpanAttributes['{GenAiAttributes.Operation}'] = '' AND {Model} != '')))";
+
     /// <summary>The histogram bucket of a run's duration, as <see cref="DurationHistogram.BucketOf"/> computes it.</summary>
     public static readonly string Bucket = $"if(Duration < 1000000, 0, least({DurationHistogram.MaxBucket}, toInt32(floor(log(Duration / 1000000.0) / log(1.1))) + 1))";
 
@@ -48,7 +55,7 @@ public sealed class CollectorTracesSql(string table)
                countIf(is_root) AS runs, countIf(is_root AND is_error) AS run_errors, countIf(model != '') AS llm_calls,
                countIf(model != '' AND is_error) AS llm_errors, sumIf(input_tokens, model != '') AS input_tokens, sumIf(output_tokens, model != '') AS output_tokens,
                sumIf(cached_tokens, model != '') AS cached_input_tokens
-        FROM (SELECT Timestamp, {Agent} AS agent_id, if({IsRoot}, '', {Model}) AS model, {IsRoot} AS is_root, {IsError} AS is_error,
+        FROM (SELECT Timestamp, {Agent} AS agent_id, if({IsRun}, '', {Model}) AS model, {IsRun} AS is_root, {IsError} AS is_error,
                      {InputTokens} AS input_tokens, {OutputTokens} AS output_tokens, {CachedTokens} AS cached_tokens
               FROM {_table} WHERE {Range(from, to)})
         WHERE {AgentFilter(agentId)}
@@ -60,14 +67,14 @@ public sealed class CollectorTracesSql(string table)
         SELECT SpanAttributes['user.id'] AS caller, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour, {Model} AS model,
                count() AS calls, sum({InputTokens}) AS input, sum({OutputTokens}) AS output, sum({CachedTokens}) AS cached
         FROM {_table}
-        WHERE {Range(from, to)} AND NOT ({IsRoot}) AND {Model} != ''{(projectId is null ? "" : $" AND ResourceAttributes['agentportal.project_id'] = {ClickHouseSql.String(projectId)}")}
+        WHERE {Range(from, to)} AND NOT ({IsRun}) AND {Model} != ''{(projectId is null ? "" : $" AND ResourceAttributes['agentportal.project_id'] = {ClickHouseSql.String(projectId)}")}
         GROUP BY caller, hour, model
         """;
 
     /// <summary>Run durations per agent, hour and histogram bucket.</summary>
     public string RunDurations(DateTime from, DateTime to, string? agentId) => $"""
         SELECT agent_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, bucket, count() AS count
-        FROM (SELECT Timestamp, {Agent} AS agent_id, {Bucket} AS bucket FROM {_table} WHERE {Range(from, to)} AND {IsRoot})
+        FROM (SELECT Timestamp, {Agent} AS agent_id, {Bucket} AS bucket FROM {_table} WHERE {Range(from, to)} AND {IsRun})
         WHERE {AgentFilter(agentId)}
         GROUP BY agent_id, hour_unix, bucket
         """;
@@ -81,7 +88,7 @@ public sealed class CollectorTracesSql(string table)
     /// <summary>Runs (root spans naming an agent), newest first, with their LLM calls and tokens.</summary>
     public string Runs(ListRunsRequest request, bool count, string? traceId = null)
     {
-        var where = new List<string> { IsRoot, $"{Agent} != ''" };
+        var where = new List<string> { IsRun, $"{Agent} != ''" };
         if (traceId is not null)
         {
             where.Add($"TraceId = {String(traceId)}");
@@ -117,6 +124,14 @@ public sealed class CollectorTracesSql(string table)
             var name = String(request.SpanName.Trim().ToLowerInvariant());
             where.Add($"TraceId IN (SELECT TraceId FROM {_table} WHERE position(lower(SpanName), {name}) > 0)");
         }
+        if (!string.IsNullOrWhiteSpace(request.Session))
+        {
+            where.Add(AttributeMatch(GenAiAttributes.SessionIds, String(request.Session.Trim())));
+        }
+        if (!string.IsNullOrWhiteSpace(request.User))
+        {
+            where.Add(AttributeMatch(GenAiAttributes.UserIds, String(request.User.Trim())));
+        }
         var filter = string.Join(" AND ", where);
         if (count)
         {
@@ -133,7 +148,8 @@ public sealed class CollectorTracesSql(string table)
 
     /// <summary>LLM calls and tokens of the given traces.</summary>
     public string RunTotals(IReadOnlyCollection<string> traceIds) => $"""
-        SELECT TraceId, countIf({Model} != '') AS llm_calls, sumIf({InputTokens}, {Model} != '') AS input_tokens, sumIf({OutputTokens}, {Model} != '') AS output_tokens
+        SELECT TraceId, countIf(NOT {IsRun} AND {Model} != '') AS llm_calls, sumIf({InputTokens}, NOT {IsRun} AND {Model} != '') AS input_tokens,
+               sumIf({OutputTokens}, NOT {IsRun} AND {Model} != '') AS output_tokens
         FROM {_table} WHERE TraceId IN {StringList(traceIds)} GROUP BY TraceId
         """;
 
@@ -141,17 +157,20 @@ public sealed class CollectorTracesSql(string table)
     public string RunModelUsage(IReadOnlyCollection<string> traceIds) => $"""
         SELECT TraceId AS trace_id, toInt64(toUnixTimestamp(toStartOfHour(Timestamp))) AS hour_unix, {Model} AS model, count() AS calls,
                sum({InputTokens}) AS input, sum({OutputTokens}) AS output, sum({CachedTokens}) AS cached
-        FROM {_table} WHERE TraceId IN {StringList(traceIds)} AND NOT ({IsRoot}) AND {Model} != ''
+        FROM {_table} WHERE TraceId IN {StringList(traceIds)} AND NOT ({IsRun}) AND {Model} != ''
         GROUP BY trace_id, hour_unix, model ORDER BY trace_id, hour_unix, model
         """;
 
     public string TopErrors(string agentId, DateTime from, DateTime to, int limit) => $"""
-        SELECT SpanName AS name, StatusMessage AS message, max({IsRoot}) AS run_root, count() AS occurrences,
+        SELECT SpanName AS name, StatusMessage AS message, max({IsRun}) AS run_root, count() AS occurrences,
                max(toInt64(toUnixTimestamp64Nano(Timestamp))) AS last_seen, argMax(TraceId, Timestamp) AS latest_trace_id
         FROM {_table}
         WHERE {Range(from, to)} AND {IsError} AND {Agent} = {String(agentId)}
         GROUP BY name, message ORDER BY occurrences DESC, last_seen DESC LIMIT {Int(limit)}
         """;
+
+    private string AttributeMatch(IEnumerable<string> attributes, string value) =>
+        $"TraceId IN (SELECT TraceId FROM {_table} WHERE " + string.Join(" OR ", attributes.Select(a => $"SpanAttributes[{String(a)}] = {value}")) + ")";
 
     public string Ping() => $"SELECT count() AS spans FROM {_table} WHERE 0";
 

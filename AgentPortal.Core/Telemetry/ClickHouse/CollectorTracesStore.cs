@@ -60,6 +60,10 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
             RetentionOwner);
     }
 
+    /// <summary>Only ingestion asks for many runs at once, to link what it is about to write: refused like a write.</summary>
+    public Task<IReadOnlyList<RunRecord>> GetRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken) =>
+        throw new ReadOnlyTelemetryStoreException(ReadOnlyMessage);
+
     public async Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) =>
         (await ListRunsAsync(new ListRunsRequest { PageSize = 1 }, traceId, cancellationToken)).Items.FirstOrDefault();
 
@@ -166,7 +170,7 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
         long? Tokens(params string[] keys) => long.TryParse(Attribute(keys), out var value) ? value : null;
         var status = row.GetProperty("StatusCode").GetString() ?? "";
         var kind = (row.GetProperty("SpanKind").GetString() ?? "").Replace("SPAN_KIND_", "", StringComparison.Ordinal);
-        return new SpanRecord
+        var span = new SpanRecord
         {
             TraceId = row.GetProperty("TraceId").GetString()!,
             SpanId = row.GetProperty("SpanId").GetString()!,
@@ -186,10 +190,12 @@ public sealed class CollectorTracesStore : ITelemetryStore, IDisposable
             InputTokens = Tokens(GenAiAttributes.InputTokens),
             OutputTokens = Tokens(GenAiAttributes.OutputTokens),
             CachedInputTokens = Tokens(GenAiAttributes.CachedInputTokens),
-            IsRunRoot = string.IsNullOrEmpty(row.GetProperty("ParentSpanId").GetString()) && Attribute(GenAiAttributes.AgentId) is not null,
             Attributes = [.. attributes.OrderBy(a => a.Key, StringComparer.Ordinal)],
             ResourceAttributes = [.. ReadMap(row.GetProperty("ResourceAttributes")).OrderBy(a => a.Key, StringComparer.Ordinal)],
         };
+        // A run as CollectorTracesSql.IsRun decides it: a root span naming an agent that is not itself an LLM call.
+        span.IsRunRoot = span.ParentSpanId is null && span.AgentId is not null && !span.IsLlmCall;
+        return span;
     }
 
     private static Dictionary<string, string> ReadMap(JsonElement map) =>

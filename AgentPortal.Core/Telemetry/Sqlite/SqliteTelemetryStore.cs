@@ -83,7 +83,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
                 {
                     TelemetryWrite.StartRun start => statements.StartRun(start.Run),
                     TelemetryWrite.EndRun end => statements.EndRun(end.End, _rollup),
-                    TelemetryWrite.AppendSpans append => statements.AppendSpans(append.Spans, _rollup),
+                    TelemetryWrite.AppendSpans append => statements.AppendSpans(append.Spans, append.Runs, _rollup),
                     TelemetryWrite.CloseTimedOutRuns close => statements.CloseTimedOut(close, _rollup),
                     _ => throw new NotSupportedException(writes[i].GetType().Name),
                 };
@@ -274,6 +274,25 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         return await reader.ReadAsync(cancellationToken) ? ReadRun(reader) : null;
     }
 
+    public async Task<IReadOnlyList<RunRecord>> GetRunsAsync(IReadOnlyCollection<string> traceIds, CancellationToken cancellationToken)
+    {
+        if (traceIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {RunColumns} FROM runs WHERE trace_id IN (SELECT value FROM json_each($trace_ids));";
+        command.Parameters.AddWithValue("$trace_ids", System.Text.Json.JsonSerializer.Serialize(traceIds));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new List<RunRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(ReadRun(reader));
+        }
+        return runs;
+    }
+
     public async Task<IReadOnlyList<SpanRecord>> GetTraceAsync(string traceId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -364,6 +383,15 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
                 "$span_name", request.SpanName.Trim().ToLowerInvariant());
         }
 
+        if (!string.IsNullOrWhiteSpace(request.Session))
+        {
+            Add(AttributeMatch(GenAiAttributes.SessionIds, "session_id", "$session"), "$session", request.Session.Trim());
+        }
+        if (!string.IsNullOrWhiteSpace(request.User))
+        {
+            Add(AttributeMatch(GenAiAttributes.UserIds, "user_id", "$user"), "$user", request.User.Trim());
+        }
+
         count.CommandText = $"SELECT COUNT(*) FROM runs {where};";
         var total = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken));
         list.CommandText = $"SELECT {RunColumns} FROM runs {where} ORDER BY started_unix_nano DESC, trace_id LIMIT $limit OFFSET $offset;";
@@ -377,6 +405,14 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         }
         return new PagedResult<RunRecord>(runs, total, request.Page, request.PageSize);
     }
+
+    /// <summary>
+    /// A run with a span whose attribute is the parameter's value, or started with it in its metadata.
+    /// The attribute names are the portal's constants, written as JSON paths.
+    /// </summary>
+    private static string AttributeMatch(IEnumerable<string> attributes, string metadataKey, string parameter) =>
+        $"(json_extract(runs.metadata, '$.{metadataKey}') = {parameter} OR EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = runs.trace_id AND {parameter} IN ("
+        + string.Join(", ", attributes.Select(a => $"json_extract(s.attributes, '$.\"{a}\"')")) + ")))";
 
     public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
     {

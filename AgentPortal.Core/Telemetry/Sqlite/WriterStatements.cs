@@ -11,7 +11,7 @@ internal sealed class WriterStatements : IDisposable
     private readonly SpanInsertStatement _insertSpan;
     private readonly SqliteCommand _countLlmCall;
     private readonly SqliteCommand _runsAmong;
-    private readonly SqliteCommand _setSpanAgent;
+    private readonly SqliteCommand _observeRun;
     private readonly SqliteCommand _timedOutRuns;
     private readonly SqliteCommand _upsertUsage;
     private readonly SqliteCommand _upsertDuration;
@@ -33,12 +33,19 @@ internal sealed class WriterStatements : IDisposable
         _insertSpan = new SpanInsertStatement(connection);
         _countLlmCall = Create(connection, """
             UPDATE runs SET llm_calls = llm_calls + 1, input_tokens = input_tokens + $input_tokens, output_tokens = output_tokens + $output_tokens
-            WHERE trace_id = $trace_id RETURNING agent_id, project_id;
+            WHERE trace_id = $trace_id;
             """, "$trace_id", "$input_tokens", "$output_tokens");
         // Which of a batch's trace ids are agent runs, in one statement instead of one update per span.
         _runsAmong = Create(connection, "SELECT trace_id FROM runs WHERE trace_id IN (SELECT value FROM json_each($trace_ids));", "$trace_ids");
-        _setSpanAgent = Create(connection, "UPDATE spans SET agent_id = $agent_id, project_id = $project_id WHERE trace_id = $trace_id AND span_id = $span_id;",
-            "$trace_id", "$span_id", "$agent_id", "$project_id");
+        // A run seen in OpenTelemetry arrives finished; the trace's LLM calls stored before its root span count in it.
+        _observeRun = Create(connection, $$"""
+            INSERT INTO runs (trace_id, span_id, agent_id, project_id, agent_name, started_unix_nano, ended_unix_nano, status, error, input, output, metadata,
+                              llm_calls, input_tokens, output_tokens)
+            SELECT $trace_id, $span_id, $agent_id, $project_id, $agent_name, $started, $ended, $status, $error, $input, $output, NULL,
+                   count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)
+            FROM spans WHERE trace_id = $trace_id AND {{RunSpans.IsLlmCallSql}}
+            ON CONFLICT (trace_id) DO NOTHING;
+            """, "$trace_id", "$span_id", "$agent_id", "$project_id", "$agent_name", "$started", "$ended", "$status", "$error", "$input", "$output");
         _timedOutRuns = Create(connection, "SELECT trace_id, agent_id FROM runs WHERE status = 0 AND started_unix_nano < $before ORDER BY started_unix_nano LIMIT 10000;", "$before");
         _upsertUsage = Create(connection, """
             INSERT INTO usage_hourly (agent_id, hour_unix, model, runs, run_errors, llm_calls, llm_errors, input_tokens, output_tokens, cached_input_tokens, reported_cost)
@@ -54,7 +61,7 @@ internal sealed class WriterStatements : IDisposable
             INSERT INTO run_duration_hourly (agent_id, hour_unix, bucket, count) VALUES ($agent_id, $hour, $bucket, $count)
             ON CONFLICT (agent_id, hour_unix, bucket) DO UPDATE SET count = count + excluded.count;
             """, "$agent_id", "$hour", "$bucket", "$count");
-        _all = [_startRun, _findRun, _endRun, _countLlmCall, _runsAmong, _setSpanAgent, _timedOutRuns, _upsertUsage, _upsertDuration];
+        _all = [_startRun, _findRun, _endRun, _countLlmCall, _runsAmong, _observeRun, _timedOutRuns, _upsertUsage, _upsertDuration];
     }
 
     public void Enlist(SqliteTransaction transaction)
@@ -88,9 +95,19 @@ internal sealed class WriterStatements : IDisposable
         return new WriteOutcome(WriteOutcomeKind.Conflict, $"The run '{end.TraceId}' already ended with status {found.Value.Run.Status.ToWire()}.");
     }
 
-    public WriteOutcome AppendSpans(IReadOnlyList<SpanRecord> spans, RollupAccumulator rollup)
+    public WriteOutcome AppendSpans(IReadOnlyList<SpanRecord> spans, IReadOnlyList<ObservedRun>? runs, RollupAccumulator rollup)
     {
         var runTraces = RunsAmong(spans);
+        foreach (var (run, agentName) in runs ?? [])
+        {
+            Set(_observeRun, run.TraceId, run.SpanId, run.AgentId, run.ProjectId, agentName, run.StartedUnixNano, run.EndedUnixNano, (int)run.Status, run.Error,
+                run.Input, run.Output);
+            if (_observeRun.ExecuteNonQuery() == 1)
+            {
+                rollup.AddRun(run.AgentId, run.StartedUnixNano, run.DurationNanos ?? 0, run.Status == RunStatus.Error);
+                runTraces.Add(run.TraceId);
+            }
+        }
         var inserted = 0;
         foreach (var span in spans)
         {
@@ -103,27 +120,10 @@ internal sealed class WriterStatements : IDisposable
             {
                 continue;
             }
-            if (!runTraces.Contains(span.TraceId))
+            if (runTraces.Contains(span.TraceId))
             {
-                rollup.AddLlmCall(span);
-                continue;
-            }
-            var linked = false;
-            Set(_countLlmCall, span.TraceId, span.InputTokens ?? 0, span.OutputTokens ?? 0);
-            using (var reader = _countLlmCall.ExecuteReader())
-            {
-                if (reader.Read() && span.AgentId is null)
-                {
-                    // An LLM call inside a run belongs to the run's agent.
-                    span.AgentId = reader.GetString(0);
-                    span.ProjectId = reader.GetString(1);
-                    linked = true;
-                }
-            }
-            if (linked)
-            {
-                Set(_setSpanAgent, span.TraceId, span.SpanId, span.AgentId, span.ProjectId);
-                _setSpanAgent.ExecuteNonQuery();
+                Set(_countLlmCall, span.TraceId, span.InputTokens ?? 0, span.OutputTokens ?? 0);
+                _countLlmCall.ExecuteNonQuery();
             }
             rollup.AddLlmCall(span);
         }

@@ -37,6 +37,14 @@ public partial class RunList
     [Parameter]
     public string? SpanName { get; set; }
 
+    /// <summary>Only runs in this conversation or session.</summary>
+    [Parameter]
+    public string? Session { get; set; }
+
+    /// <summary>Only runs with a call made for this user.</summary>
+    [Parameter]
+    public string? User { get; set; }
+
     [Parameter]
     public string EmptyText { get; set; } = UiText.AgentPage.NoRuns;
 
@@ -46,7 +54,7 @@ public partial class RunList
     [Inject]
     public required RunListViewModel ViewModel { get; init; }
 
-    private RunFilter Filter => new(AgentId, Status, From, To, Search, Model, SpanName);
+    private RunFilter Filter => new(AgentId, Status, From, To, Search, Model, SpanName, Session, User);
 
     protected override async Task OnParametersSetAsync()
     {

@@ -98,6 +98,8 @@ public sealed class MonitoringServicesTests : IAsyncLifetime
                     TraceId = run.TraceId,
                     SpanId = AgentRunService.NewHexId(8),
                     ParentSpanId = run.SpanId,
+                    AgentId = agentId,
+                    ProjectId = Agent.DefaultProject,
                     Name = "chat",
                     StartTimeUnixNano = run.StartedUnixNano,
                     DurationNanos = 1,

@@ -33,12 +33,15 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
         const string hostile = "x' OR 1=1 --\\";
         var escaped = ClickHouseSql.String(hostile);
 
-        var runs = _sql.Runs(new ListRunsRequest { AgentId = hostile, Text = hostile, Model = hostile, SpanName = hostile, Status = RunStatus.Error }, count: false, traceId: hostile);
+        var runs = _sql.Runs(new ListRunsRequest { AgentId = hostile, Text = hostile, Model = hostile, SpanName = hostile, Session = hostile, User = hostile, Status = RunStatus.Error },
+            count: false, traceId: hostile);
         var errors = _sql.TopErrors(hostile, s_from, s_from.AddHours(1), 5);
 
         Assert.Contains($"= {escaped}", runs);
         Assert.Contains($"TraceId = {escaped}", runs);
         Assert.Contains($"SpanAttributes['gen_ai.request.model'] = {escaped}", runs);
+        Assert.Contains($"SpanAttributes['langfuse.session.id'] = {escaped}", runs);
+        Assert.Contains($"SpanAttributes['user.id'] = {escaped}", runs);
         Assert.Contains(ClickHouseSql.String(hostile.ToLowerInvariant()), runs);
         Assert.DoesNotContain("'x' OR 1=1", runs);
         Assert.Contains($"= {escaped}", errors);
@@ -60,7 +63,7 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
         Assert.Contains("ParentSpanId = ''", list);
         Assert.Contains("NOT (StatusCode IN ('Error', 'STATUS_CODE_ERROR'))", list);
         Assert.Contains("LIMIT 25 OFFSET 50", list);
-        Assert.StartsWith("SELECT count() AS total FROM otel_traces WHERE ParentSpanId = ''", count);
+        Assert.StartsWith($"SELECT count() AS total FROM otel_traces WHERE {CollectorTracesSql.IsRun}", count);
         Assert.DoesNotContain("LIMIT", count);
     }
 
@@ -69,7 +72,7 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
     {
         var sql = _sql.RunModelUsage(["4bf92f3577b34da6a3ce929d0e0e4736"]);
 
-        Assert.Contains("WHERE TraceId IN ('4bf92f3577b34da6a3ce929d0e0e4736') AND NOT (ParentSpanId = '')", sql);
+        Assert.Contains($"WHERE TraceId IN ('4bf92f3577b34da6a3ce929d0e0e4736') AND NOT ({CollectorTracesSql.IsRun})", sql);
         Assert.Contains($"{CollectorTracesSql.Model} != ''", sql);
         Assert.Contains("toStartOfHour(Timestamp)", sql);
         Assert.Contains($"sum({CollectorTracesSql.CachedTokens}) AS cached", sql);
@@ -115,9 +118,28 @@ public sealed class CollectorTracesTests(ITestOutputHelper output)
         Assert.Equal("gpt-4o-mini", span.Model);
         Assert.Equal(120, span.InputTokens);
         Assert.Equal(40, span.OutputTokens);
-        Assert.True(span.IsRunRoot);
+        // A root span that is an LLM call stays a call, as in the native stores.
+        Assert.False(span.IsRunRoot);
+        Assert.True(span.IsLlmCall);
         Assert.Null(span.ParentSpanId);
         Assert.Equal("litellm", Assert.Single(span.ResourceAttributes).Value);
+    }
+
+    [Fact]
+    public void ReadSpan_AnAgentInvocationAtTheRoot_IsARun_EvenWithAModelOnIt()
+    {
+        using var row = JsonDocument.Parse("""
+            {"TraceId": "4bf92f3577b34da6a3ce929d0e0e4736", "SpanId": "00f067aa0ba902b8", "ParentSpanId": "", "SpanName": "invoke_agent planner",
+             "SpanKind": "SPAN_KIND_INTERNAL", "ServiceName": "planner-svc", "start_unix_nano": 1795168800000000000, "duration_nanos": 900000000,
+             "StatusCode": "STATUS_CODE_OK", "StatusMessage": "",
+             "SpanAttributes": {"gen_ai.agent.id": "agent-2", "gen_ai.operation.name": "invoke_agent", "gen_ai.request.model": "gpt-4o"},
+             "ResourceAttributes": {"service.name": "planner-svc"}}
+            """);
+
+        var span = CollectorTracesStore.ReadSpan(row.RootElement);
+
+        Assert.True(span.IsRunRoot);
+        Assert.False(span.IsLlmCall);
     }
 
     /// <summary>

@@ -48,6 +48,97 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ObservedRun_FromARootSpan_CountsTheTracesCallsBeforeWithAndAfterIt_AndARetryChangesNothing()
+    {
+        // An OpenTelemetry-only agent: its LLM calls end (and are exported) before the run's root span.
+        var start = s_hour.AddMinutes(7);
+        var (root, observed) = ObservedRoot("agent-o", start, seconds: 3, failed: true);
+        var before = LlmSpanOf(observed.Run, start.AddMilliseconds(100), "gpt-4o", 100, 10);
+        await WriteAsync(new TelemetryWrite.AppendSpans([before]));
+        var with = LlmSpanOf(observed.Run, start.AddMilliseconds(900), "gpt-4o", 20, 2, failed: true);
+
+        var appended = await WriteAsync(new TelemetryWrite.AppendSpans([with, root], [observed]));
+        var after = LlmSpanOf(observed.Run, start.AddSeconds(2), "gpt-4o-mini", 3, 1);
+        await WriteAsync(new TelemetryWrite.AppendSpans([after]));
+        // The exporter retries the batch that held the root span.
+        var retried = await WriteAsync(new TelemetryWrite.AppendSpans([with, root], [observed]));
+
+        Assert.Equal((2, 0), (appended.Count, retried.Count));
+        var run = await Store.GetRunAsync(observed.Run.TraceId, CancellationToken.None);
+        Assert.NotNull(run);
+        Assert.Equal((RunStatus.Error, "tool failed", "agent-o", root.SpanId), (run.Status, run.Error, run.AgentId, run.SpanId));
+        Assert.Equal(("plan a trip", "booked"), (run.Input, run.Output));
+        Assert.Equal(3_000_000_000, run.DurationNanos);
+        Assert.Equal((3L, 123L, 13L), (run.LlmCalls, run.InputTokens, run.OutputTokens));
+        var trace = await Store.GetTraceAsync(observed.Run.TraceId, CancellationToken.None);
+        Assert.Equal(4, trace.Count);
+        Assert.True(Assert.Single(trace, s => s.SpanId == root.SpanId).IsRunRoot);
+
+        var usage = await Store.GetAgentUsageAsync("agent-o", s_hour, s_hour.AddHours(1), CancellationToken.None);
+        Assert.Equal((1L, 1L, 3L, 1L), (usage.Runs, usage.Errors, usage.LlmCalls, usage.LlmErrors));
+        Assert.NotNull(usage.P95Milliseconds);
+        var listed = await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-o" }, CancellationToken.None);
+        Assert.Equal(observed.Run.TraceId, Assert.Single(listed.Items).TraceId);
+        var errors = await Store.GetTopErrorsAsync("agent-o", s_hour, s_hour.AddHours(1), 10, CancellationToken.None);
+        Assert.Contains(errors, e => e.IsRunRoot && e.Message == "tool failed");
+    }
+
+    [Fact]
+    public async Task ObservedRun_ForATraceThatIsAlreadyARun_LeavesThatRunAsItIs()
+    {
+        var started = NewRun("agent-a", s_hour.AddMinutes(2));
+        await WriteAsync(new TelemetryWrite.StartRun(started));
+        var (root, observed) = ObservedRoot("agent-o", s_hour.AddMinutes(2), seconds: 1, failed: false, traceId: started.TraceId);
+
+        await WriteAsync(new TelemetryWrite.AppendSpans([root], [observed]));
+
+        var run = await Store.GetRunAsync(started.TraceId, CancellationToken.None);
+        Assert.Equal(("agent-a", RunStatus.Running, started.SpanId), (run!.AgentId, run.Status, run.SpanId));
+        Assert.Equal(0, (await Store.GetAgentUsageAsync("agent-o", s_hour, s_hour.AddHours(1), CancellationToken.None)).Runs);
+    }
+
+    /// <summary>A root span as ingestion marks an agent invocation, with the run it stands for.</summary>
+    private static (SpanRecord Root, ObservedRun Run) ObservedRoot(string agentId, DateTime start, int seconds, bool failed, string? traceId = null)
+    {
+        var root = new SpanRecord
+        {
+            TraceId = traceId ?? AgentRunService.NewHexId(16),
+            SpanId = AgentRunService.NewHexId(8),
+            Name = "invoke_agent " + agentId,
+            AgentId = agentId,
+            ProjectId = "default-project",
+            StartTimeUnixNano = Nanos(start),
+            DurationNanos = seconds * 1_000_000_000L,
+            Status = failed ? SpanStatusCode.Error : SpanStatusCode.Ok,
+            StatusMessage = failed ? "tool failed" : null,
+            Operation = "invoke_agent",
+            IsRunRoot = true,
+        };
+        var run = new RunRecord
+        {
+            TraceId = root.TraceId,
+            SpanId = root.SpanId,
+            AgentId = agentId,
+            ProjectId = "default-project",
+            StartedUnixNano = root.StartTimeUnixNano,
+            EndedUnixNano = root.StartTimeUnixNano + root.DurationNanos,
+            Status = failed ? RunStatus.Error : RunStatus.Ok,
+            Error = root.StatusMessage,
+            Input = "plan a trip",
+            Output = "booked",
+        };
+        return (root, new ObservedRun(run, agentId + "-name"));
+    }
+
+    private static SpanRecord LlmSpanOf(RunRecord run, DateTime start, string model, long input, long output, bool failed = false)
+    {
+        var span = LlmSpan(run.TraceId, run.SpanId, start, model, input, output, failed);
+        span.AgentId = run.AgentId;
+        span.ProjectId = run.ProjectId;
+        return span;
+    }
+
+    [Fact]
     public async Task End_UnknownRun_IsNotFound_AndSecondEnd_IsConflict()
     {
         var run = NewRun("agent-a", s_hour);
@@ -88,8 +179,8 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         await WriteAsync(new TelemetryWrite.StartRun(run));
         var calls = new[]
         {
-            LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(1).AddMilliseconds(10), "gpt-4o", 100, 20),
-            LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(1).AddMilliseconds(400), "gpt-4o-mini", 50, 5, failed: true),
+            LlmSpan(run, s_hour.AddMinutes(1).AddMilliseconds(10), "gpt-4o", 100, 20),
+            LlmSpan(run, s_hour.AddMinutes(1).AddMilliseconds(400), "gpt-4o-mini", 50, 5, failed: true),
         };
 
         var appended = await WriteAsync(new TelemetryWrite.AppendSpans(calls));
@@ -166,10 +257,10 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     {
         var run = NewRun("agent-a", s_hour);
         await WriteAsync(new TelemetryWrite.StartRun(run));
-        var call = LlmSpan(run.TraceId, run.SpanId, s_hour.AddMilliseconds(5), "gpt-4o", 10, 1);
+        var call = LlmSpan(run, s_hour.AddMilliseconds(5), "gpt-4o", 10, 1);
 
         await WriteAsync(new TelemetryWrite.AppendSpans([call]));
-        var again = await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run.TraceId, run.SpanId, s_hour.AddMilliseconds(5), "gpt-4o", 10, 1, spanId: call.SpanId)]));
+        var again = await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run, s_hour.AddMilliseconds(5), "gpt-4o", 10, 1, spanId: call.SpanId)]));
 
         Assert.Equal(0, again.Count);
         Assert.Equal(1, (await Store.GetRunAsync(run.TraceId, CancellationToken.None))!.LlmCalls);
@@ -235,7 +326,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         {
             var run = NewRun("agent-u1", s_hour.AddMinutes(10 + i));
             await WriteAsync(new TelemetryWrite.StartRun(run));
-            await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(10 + i), "gpt-4o", 10, 2)]));
+            await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run, s_hour.AddMinutes(10 + i), "gpt-4o", 10, 2)]));
             await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddMinutes(10 + i).AddMilliseconds(200), i == 0 ? RunStatus.Error : RunStatus.Ok)));
         }
         var other = NewRun("agent-u2", s_hour.AddMinutes(70));
@@ -289,6 +380,48 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListRuns_FiltersBySessionAndUser_FromAnyDialectOrTheRunsMetadata()
+    {
+        var genAi = NewRun("agent-s", s_hour);
+        var langfuse = NewRun("agent-s", s_hour.AddMinutes(1));
+        var started = new RunStart
+        {
+            TraceId = AgentRunService.NewHexId(16),
+            SpanId = AgentRunService.NewHexId(8),
+            AgentId = "agent-s",
+            AgentName = "agent-s-name",
+            ProjectId = "default-project",
+            StartedUnixNano = Nanos(s_hour.AddMinutes(2)),
+            Metadata = """{"session_id": "conv-7", "user_id": "kim"}""",
+        };
+        var other = NewRun("agent-s", s_hour.AddMinutes(3));
+        foreach (var run in new[] { genAi, langfuse, started, other })
+        {
+            await WriteAsync(new TelemetryWrite.StartRun(run));
+        }
+        SpanRecord With(SpanRecord span, params (string Key, string Value)[] attributes)
+        {
+            span.Attributes = [.. attributes.Select(a => new KeyValuePair<string, string>(a.Key, a.Value))];
+            return span;
+        }
+        await WriteAsync(new TelemetryWrite.AppendSpans(
+        [
+            With(LlmSpan(genAi, s_hour, "gpt-4o", 1, 1), ("gen_ai.conversation.id", "conv-7"), ("user.id", "lee")),
+            With(LlmSpan(langfuse, s_hour.AddMinutes(1), "gpt-4o", 1, 1), ("langfuse.session.id", "conv-7"), ("langfuse.user.id", "kim")),
+            With(LlmSpan(other, s_hour.AddMinutes(3), "gpt-4o", 1, 1), ("session.id", "conv-8"), ("user.id", "kim' OR '1'='1")),
+        ]));
+
+        async Task<IReadOnlyList<string>> Find(ListRunsRequest request) =>
+            [.. (await Store.ListRunsAsync(request, CancellationToken.None)).Items.Select(r => r.TraceId)];
+
+        Assert.Equal([started.TraceId, langfuse.TraceId, genAi.TraceId], await Find(new ListRunsRequest { AgentId = "agent-s", Session = "conv-7" }));
+        Assert.Equal([started.TraceId, langfuse.TraceId], await Find(new ListRunsRequest { AgentId = "agent-s", User = "kim" }));
+        Assert.Equal([genAi.TraceId], await Find(new ListRunsRequest { AgentId = "agent-s", Session = "conv-7", User = "lee" }));
+        Assert.Equal([other.TraceId], await Find(new ListRunsRequest { AgentId = "agent-s", User = "kim' OR '1'='1" }));
+        Assert.Empty(await Find(new ListRunsRequest { AgentId = "agent-s", Session = "conv" }));
+    }
+
+    [Fact]
     public async Task ListRuns_FiltersByModelAndSpanName()
     {
         var withMini = NewRun("agent-m", s_hour);
@@ -298,10 +431,10 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         {
             await WriteAsync(new TelemetryWrite.StartRun(run));
         }
-        var answeredBy = LlmSpan(withOther.TraceId, withOther.SpanId, s_hour.AddMinutes(1), "gpt-4o", 10, 1, responseModel: "gpt-4o-2024-08-06");
+        var answeredBy = LlmSpan(withOther, s_hour.AddMinutes(1), "gpt-4o", 10, 1, responseModel: "gpt-4o-2024-08-06");
         await WriteAsync(new TelemetryWrite.AppendSpans(
         [
-            LlmSpan(withMini.TraceId, withMini.SpanId, s_hour, "gpt-4o-mini", 10, 1),
+            LlmSpan(withMini, s_hour, "gpt-4o-mini", 10, 1),
             answeredBy,
             new SpanRecord { TraceId = plain.TraceId, SpanId = AgentRunService.NewHexId(8), ParentSpanId = plain.SpanId, Name = "tool lookup_Invoice", StartTimeUnixNano = Nanos(s_hour.AddMinutes(2)) },
         ]));
@@ -325,7 +458,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         {
             var run = NewRun("agent-e", s_hour.AddMinutes(i));
             await WriteAsync(new TelemetryWrite.StartRun(run));
-            await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run.TraceId, run.SpanId, s_hour.AddMinutes(i), "gpt-4o", 1, 1, failed: i < 2, statusMessage: i < 2 ? "rate limited" : null)]));
+            await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run, s_hour.AddMinutes(i), "gpt-4o", 1, 1, failed: i < 2, statusMessage: i < 2 ? "rate limited" : null)]));
             await WriteAsync(new TelemetryWrite.EndRun(End(run, s_hour.AddMinutes(i).AddSeconds(1), i == 0 ? RunStatus.Ok : RunStatus.Error, error: i == 0 ? null : "SQL syntax error")));
         }
         var late = NewRun("agent-e", s_hour.AddMinutes(30));
@@ -372,13 +505,13 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         };
         await WriteAsync(new TelemetryWrite.AppendSpans(
         [
-            LlmSpan(priced.TraceId, priced.SpanId, s_hour.AddMinutes(55), "gpt-4o", 100, 10, cachedInput: 40),
-            LlmSpan(priced.TraceId, priced.SpanId, s_hour.AddMinutes(56), "gpt-4o", 50, 5),
-            LlmSpan(priced.TraceId, priced.SpanId, s_hour.AddMinutes(70), "gpt-4o-mini", 7, 3, responseModel: "gpt-4o-mini-2024-07-18"),
+            LlmSpan(priced, s_hour.AddMinutes(55), "gpt-4o", 100, 10, cachedInput: 40),
+            LlmSpan(priced, s_hour.AddMinutes(56), "gpt-4o", 50, 5),
+            LlmSpan(priced, s_hour.AddMinutes(70), "gpt-4o-mini", 7, 3, responseModel: "gpt-4o-mini-2024-07-18"),
             Other(null, "claude-3-5-haiku", 20),
             Other("execute_tool", "gpt-4o", 1_000),
             Other(null, null, 1_000),
-            LlmSpan(single.TraceId, single.SpanId, s_hour.AddMinutes(51), "gpt-4o", 1, 2),
+            LlmSpan(single, s_hour.AddMinutes(51), "gpt-4o", 1, 2),
         ]));
         await WriteAsync(new TelemetryWrite.EndRun(End(priced, s_hour.AddMinutes(71), RunStatus.Ok)));
 
@@ -582,7 +715,7 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     {
         var run = NewRun(agentId, started);
         await WriteAsync(new TelemetryWrite.StartRun(run));
-        await WriteAsync(new TelemetryWrite.AppendSpans([WithAgent(LlmSpan(run.TraceId, run.SpanId, started.AddSeconds(1), "gpt-4o", 10, 5), agentId)]));
+        await WriteAsync(new TelemetryWrite.AppendSpans([WithAgent(LlmSpan(run, started.AddSeconds(1), "gpt-4o", 10, 5), agentId)]));
         await WriteAsync(new TelemetryWrite.EndRun(End(run, started.AddSeconds(2), RunStatus.Ok)));
         return run;
     }
@@ -690,6 +823,16 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
             OutputTokens = output,
             CachedInputTokens = cachedInput,
         };
+
+    /// <summary>An LLM call inside a run, linked to the run's agent as ingestion links it.</summary>
+    protected static SpanRecord LlmSpan(RunStart run, DateTime start, string model, long input, long output, bool failed = false, string? spanId = null,
+        string? responseModel = null, string? statusMessage = null, long? cachedInput = null)
+    {
+        var span = LlmSpan(run.TraceId, run.SpanId, start, model, input, output, failed, spanId, responseModel, statusMessage, cachedInput);
+        span.AgentId = run.AgentId;
+        span.ProjectId = run.ProjectId;
+        return span;
+    }
 
     private static SpanRecord WithAgent(SpanRecord span, string agentId)
     {

@@ -262,6 +262,8 @@ public sealed class AlertEvaluatorTests : IAsyncLifetime
                 TraceId = run.TraceId,
                 SpanId = AgentRunService.NewHexId(8),
                 ParentSpanId = run.SpanId,
+                AgentId = agent.Id,
+                ProjectId = agent.ProjectId,
                 Name = "chat",
                 StartTimeUnixNano = started,
                 DurationNanos = 1_000,

@@ -72,6 +72,63 @@ public class OtlpGrpcTests
     }
 
     [Fact]
+    public async Task OpenTelemetrySdk_AnAgentThatSpeaksOnlyOpenTelemetry_GetsItsRunsFromItsRootSpans()
+    {
+        var grpcPort = LoopbackPort.Free();
+        await using var portal = new DashboardProcess();
+        portal.Environment["Bootstrap__IngestApiKey"] = PortalAppFactory.IngestKey;
+        portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
+        await portal.StartAsync();
+        using var client = new HttpClient { BaseAddress = portal.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", PortalAppFactory.IngestKey);
+
+        // The SDK's default batch processor; nothing here talks to the portal's own API.
+        var source = new ActivitySource("agentportal.tests.otel-only-" + Guid.NewGuid().ToString("N")[..6]);
+        using (var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(source.Name)
+            .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService("concierge"))
+            .AddOtlpExporter(options =>
+            {
+                options.Endpoint = new Uri($"http://127.0.0.1:{grpcPort}");
+                options.Protocol = OtlpExportProtocol.Grpc;
+                options.Headers = $"Authorization=Bearer {PortalAppFactory.IngestKey}";
+            })
+            .Build())
+        {
+            foreach (var fails in new[] { false, true })
+            {
+                using var run = source.StartActivity("invoke_agent concierge", ActivityKind.Internal, parentContext: default)!;
+                run.SetTag("gen_ai.operation.name", "invoke_agent");
+                run.SetTag("input.value", fails ? "book a table" : "find a hotel");
+                using (var call = source.StartActivity("chat gpt-4o", ActivityKind.Client)!)
+                {
+                    call.SetTag("gen_ai.operation.name", "chat");
+                    call.SetTag("gen_ai.request.model", "gpt-4o");
+                    call.SetTag("gen_ai.usage.input_tokens", 30L);
+                    if (fails)
+                    {
+                        call.SetStatus(ActivityStatusCode.Error, "upstream timeout");
+                    }
+                }
+                if (fails)
+                {
+                    run.SetStatus(ActivityStatusCode.Error, "gave up");
+                }
+            }
+            Assert.True(tracing.ForceFlush(10_000));
+        }
+
+        using var agents = JsonDocument.Parse(await client.GetStringAsync("/agents?search=concierge"));
+        var agentId = agents.RootElement.GetProperty("items")[0].GetProperty("id").GetString()!;
+        using var stats = JsonDocument.Parse(await client.GetStringAsync($"/agents/{agentId}/stats"));
+        var s = stats.RootElement;
+        Assert.Equal((2L, 1L, 2L, 1L), (s.GetProperty("runs").GetInt64(), s.GetProperty("errors").GetInt64(), s.GetProperty("llm_calls").GetInt64(), s.GetProperty("llm_errors").GetInt64()));
+        using var runs = JsonDocument.Parse(await client.GetStringAsync($"/agents/{agentId}/traces?status=error"));
+        var failed = Assert.Single(runs.RootElement.GetProperty("items").EnumerateArray());
+        Assert.Equal(("gave up", "book a table", 1L), (failed.GetProperty("error").GetString(), failed.GetProperty("input").GetString(), failed.GetProperty("llm_calls").GetInt64()));
+    }
+
+    [Fact]
     public async Task WithoutAKey_OrWithAWrongOne_IsUnauthenticated_AndNothingIsStored()
     {
         using var app = new PortalAppFactory();

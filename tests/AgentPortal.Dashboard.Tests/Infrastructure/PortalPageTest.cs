@@ -84,7 +84,7 @@ public abstract class PortalPageTest : PortalComponentTest
         (await Registry.RegisterOrGetAsync(new RegisterAgentRequest { Name = name, Type = type }, CancellationToken.None)).Agent;
 
     /// <summary>A run of the agent started <paramref name="ago"/> before now, with one LLM call when a model is given; returns its trace id.</summary>
-    protected async Task<string> RunAsync(Agent agent, TimeSpan ago, RunStatus status, string? model = null, string? error = null, string? input = null)
+    protected async Task<string> RunAsync(Agent agent, TimeSpan ago, RunStatus status, string? model = null, string? error = null, string? input = null, string? metadata = null)
     {
         var run = new RunStart
         {
@@ -95,6 +95,7 @@ public abstract class PortalPageTest : PortalComponentTest
             ProjectId = agent.ProjectId,
             StartedUnixNano = AgentRunService.ToUnixNano(Now - ago),
             Input = input,
+            Metadata = metadata,
         };
         var writes = new List<TelemetryWrite> { new TelemetryWrite.StartRun(run) };
         if (model is not null)

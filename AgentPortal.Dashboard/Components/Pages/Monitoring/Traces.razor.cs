@@ -26,6 +26,12 @@ public partial class Traces : PeriodPage
     [SupplyParameterFromQuery(Name = "search")]
     public string? Search { get; set; }
 
+    [SupplyParameterFromQuery(Name = "session")]
+    public string? SessionFilter { get; set; }
+
+    [SupplyParameterFromQuery(Name = "user")]
+    public string? UserFilter { get; set; }
+
     [Inject]
     public required TracesViewModel ViewModel { get; init; }
 

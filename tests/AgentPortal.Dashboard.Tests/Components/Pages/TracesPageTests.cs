@@ -33,6 +33,21 @@ public class TracesPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task SessionAndUserFilters_FromTheAddress_ShowOnlyThatConversationsRuns()
+    {
+        var support = await RegisterAsync("traces-support");
+        await RunAsync(support, TimeSpan.FromHours(1), RunStatus.Ok, input: "refund order 41", metadata: """{"session_id": "conv-41", "user_id": "kim"}""");
+        await RunAsync(support, TimeSpan.FromHours(1), RunStatus.Ok, input: "where is order 42", metadata: """{"session_id": "conv-42", "user_id": "kim"}""");
+
+        Navigate("/monitoring/traces?session=conv-41&user=kim");
+        var page = Render<Traces>();
+
+        page.WaitForAssertion(() => Assert.Contains("refund order 41", page.Markup), s_waitTimeout);
+        Assert.DoesNotContain("where is order 42", page.Markup);
+        Assert.Contains(UiText.TracesPage.Session, page.Markup);
+    }
+
+    [Fact]
     public void StoreFails_SaysTheFiltersCouldNotLoad()
     {
         Store.FailWith("store unreachable");
