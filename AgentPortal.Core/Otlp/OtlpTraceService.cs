@@ -402,6 +402,10 @@ public sealed partial class OtlpTraceService(
     /// <summary>A span without an agent of its own takes its innermost ancestor's in the same export.</summary>
     private static void InheritFromAncestors(List<MappedSpan> spans)
     {
+        if (spans.TrueForAll(s => s.Span.AgentId is not null))
+        {
+            return;
+        }
         var byId = new Dictionary<(string, string), SpanRecord>();
         foreach (var (span, _) in spans)
         {
@@ -490,17 +494,16 @@ public sealed partial class OtlpTraceService(
         private readonly Dictionary<(string? Key, string? Name), Agent?> _resolved = [];
         private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
 
-        public async Task<Agent?> ResolveAsync(LinkHints hints, string? serviceName)
+        public ValueTask<Agent?> ResolveAsync(LinkHints hints, string? serviceName) =>
+            _resolved.TryGetValue((hints.AgentKey, hints.AgentName), out var agent) ? ValueTask.FromResult(agent) : new(LookUpAsync(hints, serviceName));
+
+        private async Task<Agent?> LookUpAsync(LinkHints hints, string? serviceName)
         {
-            var key = (hints.AgentKey, hints.AgentName);
-            if (!_resolved.TryGetValue(key, out var agent))
+            var agent = await service.ResolveAgentAsync(hints, serviceName, projectId, cancellationToken);
+            _resolved[(hints.AgentKey, hints.AgentName)] = agent;
+            if (agent is not null)
             {
-                agent = await service.ResolveAgentAsync(hints, serviceName, projectId, cancellationToken);
-                _resolved[key] = agent;
-                if (agent is not null)
-                {
-                    _names[agent.Id] = agent.Name;
-                }
+                _names[agent.Id] = agent.Name;
             }
             return agent;
         }

@@ -21,7 +21,10 @@ public sealed record ApiKeyValidation(ApiKeyIdentity? Identity, ApiKeyRejection 
 /// Creates, checks, rotates and revokes API keys. Keys are 160 random bits, so a plain SHA-256 is
 /// enough to store them safely. Every request reads the key's row (one lookup on a unique index),
 /// so a revocation or an expiry takes effect on the next request on every replica; only the
-/// last-used time is written lazily, at most once a minute per key and replica.
+/// last-used time is written lazily, at most once a minute per key and replica. While the registry
+/// database cannot be reached, a key this replica accepted within <see cref="OutageGrace"/> is still
+/// accepted, so ingestion into the telemetry store goes on through a short registry outage; any other
+/// key raises the database's error (503).
 /// </summary>
 public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> contexts, TimeProvider time, AuditLog audit, ILogger<ApiKeyService> logger)
 {
@@ -30,6 +33,13 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastUsedWritten = new();
+    private readonly ConcurrentDictionary<string, (ApiKeyIdentity Identity, DateTimeOffset CheckedAt)> _accepted = new();
+
+    /// <summary>How long a key accepted before a registry outage stays accepted during it.</summary>
+    public static readonly TimeSpan OutageGrace = TimeSpan.FromMinutes(5);
+
+    /// <summary>Keys remembered for outages; past this the memory is started again.</summary>
+    private const int MaxRemembered = 10_000;
 
     /// <summary>Creates a key without an expiry on behalf of the portal itself (tests, bootstrap).</summary>
     public Task<CreatedApiKey> CreateAsync(string projectId, ApiKeyScopes scopes, string? name, CancellationToken cancellationToken) =>
@@ -67,6 +77,33 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
             return ApiKeyValidation.Unknown;
         }
         var hash = HashOf(secret);
+        try
+        {
+            var checkedNow = await CheckStoredAsync(hash, cancellationToken);
+            if (checkedNow.Identity is { } identity)
+            {
+                if (_accepted.Count >= MaxRemembered)
+                {
+                    _accepted.Clear();
+                }
+                _accepted[hash] = (identity, time.GetUtcNow());
+            }
+            else
+            {
+                _accepted.TryRemove(hash, out _);
+            }
+            return checkedNow;
+        }
+        catch (Exception ex) when (RegistryUnavailable.Matches(ex)
+            && _accepted.TryGetValue(hash, out var remembered) && time.GetUtcNow() - remembered.CheckedAt <= OutageGrace)
+        {
+            LogAcceptedDuringOutage(remembered.Identity.Prefix);
+            return new ApiKeyValidation(remembered.Identity, ApiKeyRejection.None);
+        }
+    }
+
+    private async Task<ApiKeyValidation> CheckStoredAsync(string hash, CancellationToken cancellationToken)
+    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash, cancellationToken);
         var now = time.GetUtcNow();
@@ -118,6 +155,7 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
         }
         key.RevokedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
+        _accepted.TryRemove(key.Hash, out _);
         LogRevoked(key.Id, key.Prefix, key.ProjectId);
         await audit.RecordAsync(actor, AuditActions.ApiKeyRevoked, key.Prefix + "…", $"project {key.ProjectId}", cancellationToken: cancellationToken);
     }
@@ -141,6 +179,7 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
         old.RevokedAt = now;
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
+        _accepted.TryRemove(old.Hash, out _);
         LogCreated(key.Id, key.Prefix, key.ProjectId, ApiKeyScopeNames.Format(key.Scopes));
         LogRevoked(old.Id, old.Prefix, old.ProjectId);
         await audit.RecordAsync(actor, AuditActions.ApiKeyRotated, old.Prefix + "…", $"replaced by {key.Prefix}… (project {key.ProjectId})", cancellationToken: cancellationToken);
@@ -186,7 +225,16 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
         }
         _lastUsedWritten[key.Id] = now;
         var at = now.UtcDateTime;
-        await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, at), cancellationToken);
+        try
+        {
+            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, at), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The last-used time is a hint for people: a disk that is full or a database that only
+            // reads must not turn away the request the key is good for.
+            LogTouchFailed(ex, key.Prefix);
+        }
     }
 
     private ApiKey NewKey(ApiKeyRequest request, string createdBy, string secret, string? rotatedFrom) => new()
@@ -215,6 +263,12 @@ public sealed partial class ApiKeyService(IDbContextFactory<PortalDbContext> con
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created API key {KeyId} ({KeyPrefix}…) for project {ProjectId} with scopes {Scopes}")]
     private partial void LogCreated(string keyId, string keyPrefix, string projectId, string scopes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording when API key {KeyPrefix}… was last used failed; the request goes on")]
+    private partial void LogTouchFailed(Exception exception, string keyPrefix);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The registry database cannot be reached; API key {KeyPrefix}… was accepted as it was checked before the outage")]
+    private partial void LogAcceptedDuringOutage(string keyPrefix);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revoked API key {KeyId} ({KeyPrefix}…) of project {ProjectId}")]
     private partial void LogRevoked(string keyId, string keyPrefix, string projectId);

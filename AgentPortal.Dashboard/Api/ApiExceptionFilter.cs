@@ -64,6 +64,10 @@ internal sealed partial class ApiExceptionFilter(ILogger<ApiExceptionFilter> log
         {
             return TypedResults.Problem(title: "Read-only telemetry store", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+        catch (Exception ex) when (AgentPortal.Core.Data.RegistryUnavailable.Matches(ex))
+        {
+            return RegistryUnavailableMiddleware.Problem(context.HttpContext, ex);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
             LogUnexpected(ex, context.HttpContext.Request.Method, context.HttpContext.Request.Path);

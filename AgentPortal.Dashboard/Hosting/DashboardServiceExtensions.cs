@@ -167,6 +167,8 @@ public static class DashboardServiceExtensions
 
         app.UsePortalSecurity();
         app.MapMetricsApi();
+        // Before authentication: checking an API key reads the registry.
+        app.UseMiddleware<Api.RegistryUnavailableMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -49,7 +49,7 @@ public sealed class Loadable<T>(ILogger logger, string what)
         catch (Exception ex)
         {
             logger.LogError(ex, "Loading {What} failed", what);
-            Error = ex.Message;
+            Error = Core.Data.RegistryUnavailable.ForPage(ex);
             State = LoadState.Failed;
         }
     }

@@ -20,5 +20,9 @@ public static class PageChange
         {
             return ex.Message;
         }
+        catch (Exception ex) when (Core.Data.RegistryUnavailable.Matches(ex))
+        {
+            return Core.Data.RegistryUnavailable.ForPage(ex);
+        }
     }
 }

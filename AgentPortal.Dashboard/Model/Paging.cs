@@ -22,7 +22,7 @@ public static class Paging
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Listing {What} failed", what);
-            return (Empty<T>(), ex.Message);
+            return (Empty<T>(), Core.Data.RegistryUnavailable.ForPage(ex));
         }
     }
 }

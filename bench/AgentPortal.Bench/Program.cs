@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 // AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
-// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|append|render]
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load|append|render]
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var results = new List<Figure>();
@@ -55,6 +55,15 @@ try
     if (only is "otlp-inproc")
     {
         results.AddRange(await OtlpBench.InProcessAsync(work, quick ? 50_000 : 300_000));
+    }
+    if (only is "load")
+    {
+        // Not in the full run: it takes five minutes on its own (one with --quick).
+        results.AddRange(await LoadBench.RunAsync(work, quick ? 100_000 : 1_000_000, quick ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(5)));
+    }
+    if (only is "otlp-runs")
+    {
+        results.AddRange(await RunLinkBench.RunAsync(work, quick ? 50_000 : 200_000));
     }
     if (only is null or "render")
     {
@@ -485,7 +494,7 @@ namespace AgentPortal.Bench
             response.EnsureSuccessStatusCode();
         }
 
-        private static AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest Export(int count, string? traceId)
+        internal static AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest Export(int count, string? traceId)
         {
             var scope = new AgentPortal.Core.Otlp.Proto.Trace.ScopeSpans();
             var start = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;

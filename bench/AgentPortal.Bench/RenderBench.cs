@@ -22,7 +22,7 @@ namespace AgentPortal.Bench;
 internal static class RenderBench
 {
     private const string Key = "ap_benchRenderKey0123456789abcdefXYZ";
-    private const string Password = "bench-render-password-1";
+    internal const string Password = "bench-render-password-1";
     private const int Agents = 20;
     private const int SpansPerTrace = 10;
     private const int SpansPerExport = 1_000;
@@ -164,7 +164,7 @@ internal static class RenderBench
         return times;
     }
 
-    private static async Task SignInAsync(BrowserSession browser)
+    internal static async Task SignInAsync(BrowserSession browser)
     {
         var page = browser.Page;
         await page.GotoAsync("/");
@@ -176,7 +176,7 @@ internal static class RenderBench
     }
 
     /// <summary>Traces of one root and nine LLM calls, start times spread evenly over the last 30 days.</summary>
-    private static async Task SendSpreadSpansAsync(HttpClient api, List<string> agentIds, int spans)
+    internal static async Task SendSpreadSpansAsync(HttpClient api, List<string> agentIds, int spans)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
         var step = TimeSpan.FromDays(30).Ticks * 100 / (spans / SpansPerTrace);

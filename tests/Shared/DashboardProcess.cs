@@ -29,6 +29,9 @@ public sealed partial class DashboardProcess : IAsyncDisposable
 
     public Uri? BaseAddress { get; private set; }
 
+    /// <summary>The running portal's process id (for reading its memory from /proc), null before it starts.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>The generated first-run password, read from the console as a person would.</summary>
     public string? GeneratedPassword { get; private set; }
 

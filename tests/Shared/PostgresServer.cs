@@ -44,8 +44,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
         var server = new PostgresServer(binaries, folder, LoopbackPort.Free(), asPostgresUser);
         await server.RunToolAsync("initdb", ["-D", Path.Combine(folder, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-        await server.RunToolAsync("pg_ctl", ["-D", Path.Combine(folder, "data"), "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {server.Port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start"]);
+        await server.LaunchAsync();
         return server;
     }
 
@@ -56,11 +55,24 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>Stops the server at once (no shutdown checkpoint, as a crash would) and keeps its data, for <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => RunToolAsync("pg_ctl", ["-D", Path.Combine(_folder, "data"), "-m", "immediate", "-w", "stop"]);
+
+    /// <summary>Starts the server again on the same port and data after <see cref="StopAsync"/>.</summary>
+    public Task StartAgainAsync() => LaunchAsync();
+
+    private Task LaunchAsync() => RunToolAsync("pg_ctl", ["-D", Path.Combine(_folder, "data"), "-l", Path.Combine(_folder, "server.log"), "-w", "-t", "60",
+        "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start"]);
+
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await RunToolAsync("pg_ctl", ["-D", Path.Combine(_folder, "data"), "-m", "immediate", "-w", "stop"]);
+            // A test may have stopped it already.
+            if (File.Exists(Path.Combine(_folder, "data", "postmaster.pid")))
+            {
+                await StopAsync();
+            }
         }
         finally
         {
