@@ -20,7 +20,8 @@ namespace AgentPortal.Dashboard.Tests.Reliability;
 /// service (trace start and end, OTLP/HTTP JSON and protobuf, OTLP/gRPC), killed with SIGKILL at a
 /// random moment five times: after each restart ingestion resumes, and at the end every write that
 /// was answered 2xx is in the store, no acknowledged run end is lost, and the database passes
-/// SQLite's integrity check. Loops are bounded and every address is loopback.
+/// SQLite's integrity check; the same on PostgreSQL with ClickHouse, where the stores are servers
+/// that stay up. Loops are bounded and every address is loopback.
 /// </summary>
 public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
@@ -36,10 +37,63 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
     [Fact]
     public async Task FiveKillsAtRandomMoments_LoseNoAcknowledgedWrite_AndIngestionResumesEachTime()
     {
+        await using var portal = new DashboardProcess();
+        await KillFiveTimesAsync(portal);
+
+        var (spans, runs, integrity) = await ReadStoreAsync(Path.Combine(portal.DataDirectory, "telemetry.db"));
+        AssertNothingLost(spans, runs, integrity);
+        Assert.Equal("ok", integrity);
+    }
+
+    [Fact]
+    public async Task OnPostgreSqlAndClickHouse_FiveKillsAtRandomMoments_LoseNoAcknowledgedWrite()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await using var clickhouse = await ClickHouseServer.StartAsync();
+        await using var portal = new DashboardProcess();
+        portal.Environment["Storage__Provider"] = "Postgres";
+        portal.Environment["Storage__ConnectionString"] = await postgres.CreateDatabaseAsync();
+        portal.Environment["Telemetry__Provider"] = "ClickHouse";
+        portal.Environment["Telemetry__ClickHouse__Url"] = clickhouse.Url;
+        portal.Environment["Telemetry__ClickHouse__User"] = ClickHouseServer.User;
+        portal.Environment["Telemetry__ClickHouse__Password"] = ClickHouseServer.Password;
+        portal.Environment["Telemetry__ClickHouse__Database"] = "crash";
+        await KillFiveTimesAsync(portal);
+
+        using var client = new Core.Telemetry.ClickHouse.ClickHouseClient(new Core.Configuration.ClickHouseOptions
+        {
+            Url = clickhouse.Url,
+            User = ClickHouseServer.User,
+            Password = ClickHouseServer.Password,
+            Database = "crash",
+        });
+        var spans = (await client.QueryAsync("SELECT trace_id, span_id FROM spans FINAL", CancellationToken.None))
+            .Select(r => (r.GetProperty("trace_id").GetString()!, r.GetProperty("span_id").GetString()!)).ToHashSet();
+        var runs = (await client.QueryAsync("SELECT trace_id, isNotNull(ended_unix_nano) AS ended FROM runs FINAL", CancellationToken.None))
+            .ToDictionary(r => r.GetProperty("trace_id").GetString()!, r => r.GetProperty("ended").GetInt32() == 1);
+        AssertNothingLost(spans, runs, "not applicable (ClickHouse)");
+    }
+
+    private void AssertNothingLost(HashSet<(string, string)> spans, Dictionary<string, bool> runs, string integrity)
+    {
+        var lostSpans = _ackedSpans.Keys.Where(k => !spans.Contains(k)).ToList();
+        var lostRuns = _ackedRuns.Keys.Where(t => !runs.ContainsKey(t)).ToList();
+        var lostEnds = _ackedRuns.Where(r => r.Value && runs.TryGetValue(r.Key, out var ended) && !ended).Select(r => r.Key).ToList();
+        output.WriteLine($"requests tried {_tried}, failed by the kills {_failed}; acknowledged: {_ackedSpans.Count} spans, {_ackedRuns.Count} runs ({_ackedRuns.Count(r => r.Value)} ended); "
+            + $"kills survived {Kills}; lost: {lostSpans.Count} spans, {lostRuns.Count} runs, {lostEnds.Count} run ends; integrity_check: {integrity}");
+
+        Assert.True(_ackedSpans.Count > Kills * SpansPerExport, $"only {_ackedSpans.Count} spans were acknowledged: the load did not run");
+        Assert.Empty(lostSpans);
+        Assert.Empty(lostRuns);
+        Assert.Empty(lostEnds);
+    }
+
+    /// <summary>Starts the portal, then five times: sustained ingestion on every path, SIGKILL at a random moment, start again.</summary>
+    private async Task KillFiveTimesAsync(DashboardProcess portal)
+    {
         var seed = Environment.TickCount;
         var random = new Random(seed);
         output.WriteLine($"seed {seed}");
-        await using var portal = new DashboardProcess();
         portal.Environment["Bootstrap__IngestApiKey"] = Key;
         portal.Environment["Security__IngestRequestsPerSecond"] = "0";
         var grpcPort = LoopbackPort.Free();
@@ -73,18 +127,6 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         }
 
         await portal.StopAsync();
-        var (spans, runs, integrity) = await ReadStoreAsync(Path.Combine(portal.DataDirectory, "telemetry.db"));
-        var lostSpans = _ackedSpans.Keys.Where(k => !spans.Contains(k)).ToList();
-        var lostRuns = _ackedRuns.Keys.Where(t => !runs.ContainsKey(t)).ToList();
-        var lostEnds = _ackedRuns.Where(r => r.Value && runs.TryGetValue(r.Key, out var ended) && !ended).Select(r => r.Key).ToList();
-        output.WriteLine($"requests tried {_tried}, failed by the kills {_failed}; acknowledged: {_ackedSpans.Count} spans, {_ackedRuns.Count} runs ({_ackedRuns.Count(r => r.Value)} ended); "
-            + $"kills survived {Kills}; lost: {lostSpans.Count} spans, {lostRuns.Count} runs, {lostEnds.Count} run ends; integrity_check: {integrity}");
-
-        Assert.Equal("ok", integrity);
-        Assert.True(_ackedSpans.Count > Kills * SpansPerExport, $"only {_ackedSpans.Count} spans were acknowledged: the load did not run");
-        Assert.Empty(lostSpans);
-        Assert.Empty(lostRuns);
-        Assert.Empty(lostEnds);
     }
 
     /// <summary>Sends until told to stop; a request cut off by the kill is simply not acknowledged.</summary>
