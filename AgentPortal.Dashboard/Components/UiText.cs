@@ -201,9 +201,8 @@ public static class UiText
         public const string Model = "Model";
         public const string AnyModel = "All models";
         public const string Name = "Span or agent name";
-        public const string Session = "Conversation or session";
-        public const string User = "User";
-        public const string ExactMatch = "Exact id";
+        public const string Session = "Session or conversation id";
+        public const string User = "User id";
         public const string NoRuns = "No run matches these filters in this period.";
         public const string FiltersFailed = "Could not load the agent and model choices.";
     }

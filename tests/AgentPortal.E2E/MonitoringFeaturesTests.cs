@@ -86,6 +86,50 @@ public class MonitoringFeaturesTests(DashboardServerFixture portal) : IClassFixt
     }
 
     [Fact]
+    public async Task Traces_OfAnAgentThatSpeaksOnlyOpenTelemetry_FilterBySessionFromTheForm()
+    {
+        using var api = portal.CreateApiClient();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        string Trace(string input, string session, string user)
+        {
+            var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            return $$$"""
+                {"traceId": "{{{traceId}}}", "spanId": "00000000000000a1", "name": "invoke_agent e2e-otel-concierge", "kind": 1,
+                 "startTimeUnixNano": "{{{now}}}", "endTimeUnixNano": "{{{now + 1_500_000_000}}}",
+                 "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "invoke_agent"}},
+                                {"key": "input.value", "value": {"stringValue": "{{{input}}}"}}]},
+                {"traceId": "{{{traceId}}}", "spanId": "00000000000000b1", "parentSpanId": "00000000000000a1", "name": "chat gpt-4o", "kind": 3,
+                 "startTimeUnixNano": "{{{now + 100_000_000}}}", "endTimeUnixNano": "{{{now + 900_000_000}}}",
+                 "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}, {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+                                {"key": "session.id", "value": {"stringValue": "{{{session}}}"}}, {"key": "user.id", "value": {"stringValue": "{{{user}}}"}}]}
+                """;
+        }
+        var body = $$$"""
+            {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "e2e-otel-concierge"}}]},
+              "scopeSpans": [{"spans": [{{{Trace("book a table for two", "e2e-session-1", "kim")}}}, {{{Trace("find a hotel in Busan", "e2e-session-2", "lee")}}}]}]}]}
+            """;
+        (await api.PostAsync("/v1/traces", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        await using var session = await BrowserSession.StartAsync(portal.BaseAddress);
+        var page = session.Page;
+        await portal.SignInAsync(session);
+
+        await page.GotoAsync("/monitoring/traces");
+        await session.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText("book a table for two")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("find a hotel in Busan")).ToBeVisibleAsync();
+        var field = page.GetByLabel(UiText.TracesPage.Session, new() { Exact = true });
+        await field.FillAsync("e2e-session-2");
+        await field.PressAsync("Enter");
+        await page.WaitForURLAsync("**session=e2e-session-2*");
+        await Assertions.Expect(page.GetByText("book a table for two")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText("find a hotel in Busan")).ToBeVisibleAsync();
+        var runs = page.GetByRole(AriaRole.Region, new() { Name = UiText.AgentPage.Runs }).GetByRole(AriaRole.Row);
+        await Assertions.Expect(runs.Filter(new() { HasText = "find a hotel in Busan" })).ToContainTextAsync("e2e-otel-concierge");
+        await session.ScreenshotAsync("46-traces-by-session");
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [Fact]
     public async Task Compare_TwoAgents_ShowsEachAgentsTilesAndOverlaidSeries()
     {
         using var api = portal.CreateApiClient();
