@@ -66,7 +66,7 @@ public readonly record struct ChatPiece(string Chunk, string? Text);
 public sealed partial class ChatService(LlmGateway gateway, OtlpTraceService ingestion, IAgentRegistry registry, PriceTable prices, TimeProvider time, ILogger<ChatService> logger)
 {
     /// <summary>The service.name of the spans the portal records for chat calls.</summary>
-    public const string ServiceName = "agentportal-chat";
+    public const string ServiceName = PortalSpan.ChatService;
 
     public LlmGateway Gateway => gateway;
 

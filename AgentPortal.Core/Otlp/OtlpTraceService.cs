@@ -480,9 +480,14 @@ public sealed partial class OtlpTraceService(
         };
     }
 
-    /// <summary>The agent a resource's service.name names; the SDKs' placeholder for an unnamed service names none.</summary>
+    /// <summary>
+    /// The agent a resource's service.name names. The SDKs' placeholder for an unnamed service names
+    /// none, and neither do the portal's own services (a chat without an agent stays without one).
+    /// </summary>
     private static string? ServiceAgent(string? serviceName) =>
-        string.IsNullOrWhiteSpace(serviceName) || serviceName.StartsWith("unknown_service", StringComparison.Ordinal) ? null : serviceName;
+        string.IsNullOrWhiteSpace(serviceName) || serviceName.StartsWith("unknown_service", StringComparison.Ordinal) || PortalSpan.OwnServices.Contains(serviceName)
+            ? null
+            : serviceName;
 
     /// <summary>The trace a span ends up in: its run's when it names one (metadata.parent_trace_id), else its own.</summary>
     public static string RunTraceOf(string? parentTraceId, string traceId) =>

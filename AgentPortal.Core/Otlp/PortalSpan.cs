@@ -12,6 +12,15 @@ namespace AgentPortal.Core.Otlp;
 /// </summary>
 public sealed class PortalSpan
 {
+    public const string ChatService = "agentportal-chat";
+    public const string VannaService = "agentportal-vanna";
+
+    /// <summary>
+    /// The services the portal records its own spans as. Their agent is the one the portal names on
+    /// them, never one made up from the service name.
+    /// </summary>
+    public static IReadOnlySet<string> OwnServices { get; } = new HashSet<string>(StringComparer.Ordinal) { "agentportal", ChatService, VannaService };
+
     private readonly ProtoSpan _span;
 
     public PortalSpan(string traceId, string spanId, string? parentSpanId, string name, DateTimeOffset start, DateTimeOffset end, string? error)

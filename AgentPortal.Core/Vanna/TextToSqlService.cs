@@ -148,7 +148,7 @@ public sealed partial class TextToSqlService(
             .Set("db.query.text", sql)
             .Set("gen_ai.agent.id", run.AgentId)
             .Set("db.response.returned_rows", rows?.Rows.Count)
-            .ToExport("agentportal-vanna", "AgentPortal.Vanna");
+            .ToExport(PortalSpan.VannaService, "AgentPortal.Vanna");
         try
         {
             await ingestion.ExportAsync(export, run.ProjectId, CancellationToken.None);

@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 // AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
-// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load|append|render]
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load [--scaled-out]|append|render]
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var results = new List<Figure>();
@@ -59,7 +59,8 @@ try
     if (only is "load")
     {
         // Not in the full run: it takes five minutes on its own (one with --quick).
-        results.AddRange(await LoadBench.RunAsync(work, quick ? 100_000 : 1_000_000, quick ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(5)));
+        var scaledOut = args.Contains("--scaled-out");
+        results.AddRange(await LoadBench.RunAsync(work, quick ? 100_000 : 1_000_000, quick ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(5), scaledOut));
     }
     if (only is "otlp-runs")
     {

@@ -119,6 +119,12 @@ public sealed class OpenTelemetryRunsTests : IDisposable
             [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o-mini")])]);
         using var unnamedTrace = await GetAsync($"/traces/{unnamed}");
         Assert.Equal(JsonValueKind.Null, unnamedTrace.RootElement.GetProperty("spans")[0].GetProperty("agent_id").ValueKind);
+        // Nor do the portal's own services: a chat without an agent stays without one.
+        var portalChat = AgentRunService.NewHexId(16);
+        await ExportAsync(Core.Otlp.PortalSpan.ChatService, [Span(portalChat, "00000000000000e3", null, "chat gpt-4o-mini", 0, 200, null,
+            [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o-mini")])]);
+        using var portalTrace = await GetAsync($"/traces/{portalChat}");
+        Assert.Equal(JsonValueKind.Null, portalTrace.RootElement.GetProperty("spans")[0].GetProperty("agent_id").ValueKind);
 
         using var off = new PortalAppFactory().With("Ingest:AgentFromServiceName", "false");
         var other = AgentRunService.NewHexId(16);

@@ -16,8 +16,8 @@ using Xunit.Abstractions;
 namespace AgentPortal.Dashboard.Tests.Reliability;
 
 /// <summary>
-/// The real executable under sustained ingestion through every write path that needs no outside
-/// service (trace start and end, OTLP/HTTP JSON and protobuf, OTLP/gRPC), killed with SIGKILL at a
+/// The real executable under sustained ingestion through every write path (trace start and end,
+/// OTLP/HTTP JSON and protobuf, OTLP/gRPC, and chat through a loopback LLM gateway), killed with SIGKILL at a
 /// random moment five times: after each restart ingestion resumes, and at the end every write that
 /// was answered 2xx is in the store, no acknowledged run end is lost, and the database passes
 /// SQLite's integrity check; the same on PostgreSQL with ClickHouse, where the stores are servers
@@ -31,6 +31,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
 
     private readonly ConcurrentDictionary<(string Trace, string Span), string> _ackedSpans = new();
     private readonly ConcurrentDictionary<string, bool> _ackedRuns = new(); // trace id → its end was acknowledged
+    private readonly ConcurrentDictionary<string, bool> _ackedChats = new(); // trace id of a chat answered 200
     private long _tried;
     private long _failed;
 
@@ -79,13 +80,17 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         var lostSpans = _ackedSpans.Keys.Where(k => !spans.Contains(k)).ToList();
         var lostRuns = _ackedRuns.Keys.Where(t => !runs.ContainsKey(t)).ToList();
         var lostEnds = _ackedRuns.Where(r => r.Value && runs.TryGetValue(r.Key, out var ended) && !ended).Select(r => r.Key).ToList();
-        output.WriteLine($"requests tried {_tried}, failed by the kills {_failed}; acknowledged: {_ackedSpans.Count} spans, {_ackedRuns.Count} runs ({_ackedRuns.Count(r => r.Value)} ended); "
-            + $"kills survived {Kills}; lost: {lostSpans.Count} spans, {lostRuns.Count} runs, {lostEnds.Count} run ends; integrity_check: {integrity}");
+        var tracesStored = spans.Select(s => s.Item1).ToHashSet();
+        var lostChats = _ackedChats.Keys.Where(t => !tracesStored.Contains(t)).ToList();
+        output.WriteLine($"requests tried {_tried}, failed by the kills {_failed}; acknowledged: {_ackedSpans.Count} spans, {_ackedRuns.Count} runs ({_ackedRuns.Count(r => r.Value)} ended), "
+            + $"{_ackedChats.Count} chats; kills survived {Kills}; lost: {lostSpans.Count} spans, {lostRuns.Count} runs, {lostEnds.Count} run ends, {lostChats.Count} chats; integrity_check: {integrity}");
 
         Assert.True(_ackedSpans.Count > Kills * SpansPerExport, $"only {_ackedSpans.Count} spans were acknowledged: the load did not run");
         Assert.Empty(lostSpans);
         Assert.Empty(lostRuns);
         Assert.Empty(lostEnds);
+        Assert.NotEmpty(_ackedChats);
+        Assert.Empty(lostChats);
     }
 
     /// <summary>Starts the portal, then five times: sustained ingestion on every path, SIGKILL at a random moment, start again.</summary>
@@ -98,9 +103,13 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         portal.Environment["Security__IngestRequestsPerSecond"] = "0";
         var grpcPort = LoopbackPort.Free();
         portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
+        await using var gateway = await FakeLlmGateway.StartAsync();
+        portal.Environment["Llm__BaseUrl"] = gateway.BaseUrl;
+        portal.Environment["Llm__ApiKey"] = FakeLlmGateway.Key;
         await portal.StartAsync();
         using var http = Client(portal.BaseAddress!);
         var agentId = await RegisterAsync(http);
+        using var chat = Client(portal.BaseAddress!, await CreateChatKeyAsync(portal));
 
         for (var kill = 1; kill <= Kills; kill++)
         {
@@ -113,6 +122,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 Task.Run(() => SendAsync(() => ProtobufExportAsync(http), sending.Token)),
                 Task.Run(() => SendAsync(() => GrpcExportAsync(grpc), sending.Token)),
                 Task.Run(() => SendAsync(() => RunAsync(http, agentId), sending.Token)),
+                Task.Run(() => SendAsync(() => ChatAsync(chat, agentId), sending.Token)),
             };
             await Task.Delay(random.Next(800, 2500));
             await portal.StopAsync(); // Process.Kill: SIGKILL, no shutdown of any kind.
@@ -127,6 +137,45 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         }
 
         await portal.StopAsync();
+    }
+
+    /// <summary>One chat call through the portal's chat API as the agent; answered 200, its trace must be stored.</summary>
+    private async Task ChatAsync(HttpClient chat, string agentId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = FakeLlmGateway.Models[0], messages = new[] { new { role = "user", content = "crash test" } } }),
+        };
+        request.Headers.Add("x-agent-id", agentId);
+        using var response = await chat.SendAsync(request);
+        if (response.StatusCode == HttpStatusCode.OK && response.Headers.TryGetValues("x-agentportal-trace-id", out var traces))
+        {
+            _ackedChats.TryAdd(traces.Single(), true);
+        }
+    }
+
+    /// <summary>A key with the chat scope, made by the portal's own command against its stores, as an operator would.</summary>
+    private static async Task<string> CreateChatKeyAsync(DashboardProcess portal)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "AgentPortal.Dashboard.dll"), "apikey", "create", "--project", "default-project", "--scopes", "chat,read" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = portal.Root,
+        };
+        start.Environment["Storage__DataDirectory"] = portal.DataDirectory;
+        foreach (var (key, value) in portal.Environment)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"apikey create failed: {await stderr}");
+        return (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith("ap_", StringComparison.Ordinal));
     }
 
     /// <summary>Sends until told to stop; a request cut off by the kill is simply not acknowledged.</summary>
@@ -243,10 +292,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         return (new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { ScopeSpans = { scope } } } }, keys);
     }
 
-    private static HttpClient Client(Uri baseAddress)
+    private static HttpClient Client(Uri baseAddress, string key = Key)
     {
         var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
         return client;
     }
 
