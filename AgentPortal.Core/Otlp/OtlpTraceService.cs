@@ -374,9 +374,10 @@ public sealed partial class OtlpTraceService(
         }
 
         var observed = new List<ObservedRun>();
+        var observedTraces = new HashSet<string>(StringComparer.Ordinal);
         foreach (var span in candidates)
         {
-            if (span.AgentId is null || runs.ContainsKey(span.TraceId) || observed.Any(r => r.Run.TraceId == span.TraceId))
+            if (span.AgentId is null || runs.ContainsKey(span.TraceId) || !observedTraces.Add(span.TraceId))
             {
                 continue;
             }
@@ -481,8 +482,9 @@ public sealed partial class OtlpTraceService(
     }
 
     /// <summary>
-    /// The agent a resource's service.name names. The SDKs' placeholder for an unnamed service names
-    /// none, and neither do the portal's own services (a chat without an agent stays without one).
+    /// The agent a resource's service.name names. The name the OpenTelemetry SDKs give a service nobody
+    /// named (unknown_service, unknown_service:python…) names none, and neither do the portal's own
+    /// services (a chat without an agent stays without one).
     /// </summary>
     private static string? ServiceAgent(string? serviceName) =>
         string.IsNullOrWhiteSpace(serviceName) || serviceName.StartsWith("unknown_service", StringComparison.Ordinal) || PortalSpan.OwnServices.Contains(serviceName)

@@ -619,6 +619,11 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         private HashSet<(string, string)> _existingSpans = [];
         private Dictionary<string, (long Calls, long Input, long Output)> _storedCalls = [];
 
+        // Traces of this batch's observed runs, and their LLM calls the batch added before the run, so
+        // the run counts them without scanning every new span; other calls are not tracked.
+        private HashSet<string> _observedTraces = [];
+        private readonly Dictionary<string, (long Calls, long Input, long Output)> _unownedCalls = new(StringComparer.Ordinal);
+
         public async Task LoadAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken)
         {
             var traceIds = new HashSet<string>(StringComparer.Ordinal);
@@ -647,6 +652,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             _existingSpans = spans.Count == 0 ? [] : await store.ExistingSpansAsync(spans, cancellationToken);
             observed.ExceptWith(_runs.Keys);
             _storedCalls = await store.StoredLlmCallsAsync(observed, cancellationToken);
+            _observedTraces = observed;
         }
 
         public WriteOutcome Apply(TelemetryWrite write) => write switch
@@ -734,9 +740,8 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 }
                 // The trace's LLM calls stored before its root span: in the table, and earlier in this batch.
                 var stored = _storedCalls.GetValueOrDefault(run.TraceId);
-                var pending = _newSpans.Where(s => s.TraceId == run.TraceId && s.IsLlmCall).ToList();
-                Remember(With(run, llmCalls: stored.Calls + pending.Count, inputTokens: stored.Input + pending.Sum(s => s.InputTokens ?? 0),
-                    outputTokens: stored.Output + pending.Sum(s => s.OutputTokens ?? 0)), agentName);
+                _unownedCalls.Remove(run.TraceId, out var pending);
+                Remember(With(run, llmCalls: stored.Calls + pending.Calls, inputTokens: stored.Input + pending.Input, outputTokens: stored.Output + pending.Output), agentName);
                 _rollup.AddRun(run.AgentId, run.StartedUnixNano, run.DurationNanos ?? 0, run.Status == RunStatus.Error);
             }
             var inserted = 0;
@@ -751,6 +756,11 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 {
                     Remember(With(owner.Run, llmCalls: owner.Run.LlmCalls + 1, inputTokens: owner.Run.InputTokens + (span.InputTokens ?? 0),
                         outputTokens: owner.Run.OutputTokens + (span.OutputTokens ?? 0)), owner.AgentName);
+                }
+                else if (span.IsLlmCall && _observedTraces.Count > 0 && _observedTraces.Contains(span.TraceId))
+                {
+                    var unowned = _unownedCalls.GetValueOrDefault(span.TraceId);
+                    _unownedCalls[span.TraceId] = (unowned.Calls + 1, unowned.Input + (span.InputTokens ?? 0), unowned.Output + (span.OutputTokens ?? 0));
                 }
                 if (span.IsLlmCall)
                 {

@@ -130,13 +130,8 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
         return (root, new ObservedRun(run, agentId + "-name"));
     }
 
-    private static SpanRecord LlmSpanOf(RunRecord run, DateTime start, string model, long input, long output, bool failed = false)
-    {
-        var span = LlmSpan(run.TraceId, run.SpanId, start, model, input, output, failed);
-        span.AgentId = run.AgentId;
-        span.ProjectId = run.ProjectId;
-        return span;
-    }
+    private static SpanRecord LlmSpanOf(RunRecord run, DateTime start, string model, long input, long output, bool failed = false) =>
+        LinkedTo(LlmSpan(run.TraceId, run.SpanId, start, model, input, output, failed), run.AgentId, run.ProjectId);
 
     [Fact]
     public async Task End_UnknownRun_IsNotFound_AndSecondEnd_IsConflict()
@@ -827,19 +822,17 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     /// <summary>An LLM call inside a run, linked to the run's agent as ingestion links it.</summary>
     protected static SpanRecord LlmSpan(RunStart run, DateTime start, string model, long input, long output, bool failed = false, string? spanId = null,
         string? responseModel = null, string? statusMessage = null, long? cachedInput = null)
+        => LinkedTo(LlmSpan(run.TraceId, run.SpanId, start, model, input, output, failed, spanId, responseModel, statusMessage, cachedInput), run.AgentId, run.ProjectId);
+
+    /// <summary>A span linked to an agent as ingestion links it before the store sees it.</summary>
+    private static SpanRecord LinkedTo(SpanRecord span, string agentId, string projectId)
     {
-        var span = LlmSpan(run.TraceId, run.SpanId, start, model, input, output, failed, spanId, responseModel, statusMessage, cachedInput);
-        span.AgentId = run.AgentId;
-        span.ProjectId = run.ProjectId;
+        span.AgentId = agentId;
+        span.ProjectId = projectId;
         return span;
     }
 
-    private static SpanRecord WithAgent(SpanRecord span, string agentId)
-    {
-        span.AgentId = agentId;
-        span.ProjectId = "default-project";
-        return span;
-    }
+    private static SpanRecord WithAgent(SpanRecord span, string agentId) => LinkedTo(span, agentId, "default-project");
 
     /// <summary>The same span as a new object, as a retried export parses it again.</summary>
     private static SpanRecord Copy(SpanRecord span) => WithAgent(

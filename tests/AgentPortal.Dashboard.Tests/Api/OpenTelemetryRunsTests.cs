@@ -113,7 +113,7 @@ public sealed class OpenTelemetryRunsTests : IDisposable
         using var stats = await GetAsync($"/agents/{agentId}/stats");
         Assert.Equal(1, stats.RootElement.GetProperty("llm_calls").GetInt64());
 
-        // The SDKs' placeholder for an unnamed service names no agent.
+        // The name the SDKs give a service nobody named names no agent.
         var unnamed = AgentRunService.NewHexId(16);
         await ExportAsync("unknown_service:python", [Span(unnamed, "00000000000000e2", null, "chat gpt-4o-mini", 0, 200, null,
             [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o-mini")])]);
