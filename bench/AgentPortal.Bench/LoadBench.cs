@@ -32,10 +32,10 @@ internal static class LoadBench
         {
             portal.Environment["Storage__Provider"] = "Postgres";
             portal.Environment["Storage__ConnectionString"] = await postgres.CreateDatabaseAsync();
-            portal.Environment["Telemetry__Provider"] = "ClickHouse";
-            portal.Environment["Telemetry__ClickHouse__Url"] = clickhouse.Url;
-            portal.Environment["Telemetry__ClickHouse__User"] = ClickHouseServer.User;
-            portal.Environment["Telemetry__ClickHouse__Password"] = ClickHouseServer.Password;
+            foreach (var (key, value) in clickhouse.PortalEnvironment())
+            {
+                portal.Environment[key] = value;
+            }
         }
         portal.Environment["Bootstrap__IngestApiKey"] = Key;
         portal.Environment["Bootstrap__AdminPassword"] = RenderBench.Password;

@@ -23,6 +23,23 @@ public sealed class ClickHouseServer : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>The settings that point a portal process at this server for its telemetry, as environment variables.</summary>
+    public IReadOnlyDictionary<string, string> PortalEnvironment(string? database = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Telemetry__Provider"] = "ClickHouse",
+            ["Telemetry__ClickHouse__Url"] = Url,
+            ["Telemetry__ClickHouse__User"] = User,
+            ["Telemetry__ClickHouse__Password"] = Password,
+        };
+        if (database is not null)
+        {
+            settings["Telemetry__ClickHouse__Database"] = database;
+        }
+        return settings;
+    }
+
     public static async Task<ClickHouseServer> StartAsync()
     {
         if (!File.Exists(Binary))

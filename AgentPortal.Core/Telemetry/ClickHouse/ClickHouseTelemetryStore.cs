@@ -49,6 +49,12 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
 
     private const string SpanKeyColumns = "start_unix_nano Int64, trace_id String, span_id String, start_date Date";
 
+    private const string RunIndexColumns = "agent_id String, started_unix_nano Int64, trace_id String, started_date Date";
+
+    private const string SpanErrorColumns = """
+        agent_id String, start_unix_nano Int64, trace_id String, span_id String, name String, status_message String, is_run_root UInt8, start_date Date
+        """;
+
     private const string RunColumns = """
         trace_id String, span_id String, agent_id String, project_id String, agent_name String,
         started_unix_nano Int64, ended_unix_nano Nullable(Int64), status UInt8, error Nullable(String),
@@ -67,6 +73,8 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     [
         $"CREATE TABLE IF NOT EXISTS spans ({SpanColumns}) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (trace_id, span_id)",
         $"CREATE TABLE IF NOT EXISTS span_keys ({SpanKeyColumns}) ENGINE = MergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (start_unix_nano, trace_id, span_id)",
+        $"CREATE TABLE IF NOT EXISTS run_index ({RunIndexColumns}) ENGINE = MergeTree() PARTITION BY toYYYYMM(started_date) ORDER BY (agent_id, started_unix_nano, trace_id)",
+        $"CREATE TABLE IF NOT EXISTS span_errors ({SpanErrorColumns}) ENGINE = MergeTree() PARTITION BY toYYYYMM(start_date) ORDER BY (agent_id, start_unix_nano)",
         $"CREATE TABLE IF NOT EXISTS runs ({RunColumns}) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(started_date) ORDER BY trace_id",
         $"CREATE TABLE IF NOT EXISTS usage_hourly ({UsageColumns}) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, model)",
         $"CREATE TABLE IF NOT EXISTS run_duration_hourly ({DurationColumns}) ENGINE = SummingMergeTree() PARTITION BY toYYYYMM(hour_date) ORDER BY (agent_id, hour_unix, bucket)",
@@ -76,6 +84,8 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
     {
         await _client.ExecuteWithoutDatabaseAsync($"CREATE DATABASE IF NOT EXISTS {_client.Database}", cancellationToken);
         var hadKeys = await TableExistsAsync("span_keys", cancellationToken);
+        var hadRunIndex = await TableExistsAsync("run_index", cancellationToken);
+        var hadSpanErrors = await TableExistsAsync("span_errors", cancellationToken);
         foreach (var statement in Schema)
         {
             await _client.ExecuteAsync(statement, cancellationToken);
@@ -89,6 +99,19 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         {
             // A store from before span_keys existed: index the spans it already holds, once.
             await _client.ExecuteAsync("INSERT INTO span_keys SELECT start_unix_nano, trace_id, span_id, start_date FROM spans", cancellationToken);
+        }
+        // A store from before the runs list and top errors had their own ordered tables: fill them once.
+        if (!hadRunIndex)
+        {
+            await _client.ExecuteAsync(
+                "INSERT INTO run_index SELECT agent_id, min(started_unix_nano), trace_id, min(started_date) FROM runs GROUP BY agent_id, trace_id", cancellationToken);
+        }
+        if (!hadSpanErrors)
+        {
+            await _client.ExecuteAsync($"""
+                INSERT INTO span_errors SELECT assumeNotNull(agent_id), start_unix_nano, trace_id, span_id, name, ifNull(status_message, ''), is_run_root, start_date
+                FROM spans WHERE status = {Int((int)SpanStatusCode.Error)} AND agent_id IS NOT NULL
+                """, cancellationToken);
         }
     }
 
@@ -123,63 +146,87 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         return [.. rows.Select(ReadSpan)];
     }
 
+    /// <summary>
+    /// Runs newest first. <c>runs</c> is ordered by trace id for lookups, and FINAL over it reads and
+    /// merges every row, so the list is found in <c>run_index</c> (agent, start time, trace id: facts a
+    /// run never changes), filtered there by agent and period through its key. Filters on what a run's
+    /// later versions change (status, output, error) take each candidate's latest version with
+    /// <c>argMax(…, version)</c>; only the page's rows are then read whole.
+    /// </summary>
     public async Task<PagedResult<RunRecord>> ListRunsAsync(ListRunsRequest request, CancellationToken cancellationToken)
     {
-        var where = new StringBuilder("WHERE 1 = 1");
+        var index = new StringBuilder("WHERE 1 = 1");
         if (request.AgentId is not null)
         {
-            where.Append(" AND agent_id = ").Append(String(request.AgentId));
+            index.Append(" AND agent_id = ").Append(String(request.AgentId));
         }
         if (request.From is { } from)
         {
-            where.Append(" AND started_unix_nano >= ").Append(Int(AgentRunService.ToUnixNano(from.ToUniversalTime())));
+            index.Append(" AND started_unix_nano >= ").Append(Int(AgentRunService.ToUnixNano(from.ToUniversalTime())));
         }
         if (request.To is { } to)
         {
-            where.Append(" AND started_unix_nano < ").Append(Int(AgentRunService.ToUnixNano(to.ToUniversalTime())));
+            index.Append(" AND started_unix_nano < ").Append(Int(AgentRunService.ToUnixNano(to.ToUniversalTime())));
         }
+        // Conditions on what a run keeps from its start (agent name, metadata), and on its spans.
+        var where = new List<string>();
+        // Conditions on its latest version.
+        var having = new List<string>();
         if (request.Status is { } status)
         {
-            where.Append(" AND status = ").Append(Int((int)status));
+            having.Add($"argMax(status, version) = {Int((int)status)}");
         }
         if (!string.IsNullOrWhiteSpace(request.Text))
         {
             var text = String(request.Text.Trim().ToLowerInvariant());
-            where.Append($" AND (position(lower(ifNull(input, '')), {text}) > 0 OR position(lower(ifNull(output, '')), {text}) > 0 OR position(lower(ifNull(error, '')), {text}) > 0)");
+            having.Add(string.Join(" OR ", new[] { "input", "output", "error" }.Select(c => $"position(lower(ifNull(argMax({c}, version), '')), {text}) > 0")));
         }
         if (!string.IsNullOrWhiteSpace(request.Model))
         {
             var model = String(request.Model.Trim());
-            where.Append($" AND trace_id IN (SELECT trace_id FROM spans WHERE request_model = {model} OR response_model = {model})");
+            where.Add($"trace_id IN (SELECT trace_id FROM spans WHERE request_model = {model} OR response_model = {model})");
         }
         if (!string.IsNullOrWhiteSpace(request.SpanName))
         {
             var name = String(request.SpanName.Trim().ToLowerInvariant());
-            where.Append($" AND (position(lower(agent_name), {name}) > 0 OR trace_id IN (SELECT trace_id FROM spans WHERE position(lower(name), {name}) > 0))");
+            where.Add($"(position(lower(agent_name), {name}) > 0 OR trace_id IN (SELECT trace_id FROM spans WHERE position(lower(name), {name}) > 0))");
         }
         if (!string.IsNullOrWhiteSpace(request.Session))
         {
-            where.Append(" AND ").Append(AttributeMatch(GenAiAttributes.SessionIds, "session_id", String(request.Session.Trim())));
+            where.Add(AttributeMatch(GenAiAttributes.SessionIds, "session_id", String(request.Session.Trim())));
         }
         if (!string.IsNullOrWhiteSpace(request.User))
         {
-            where.Append(" AND ").Append(AttributeMatch(GenAiAttributes.UserIds, "user_id", String(request.User.Trim())));
+            where.Add(AttributeMatch(GenAiAttributes.UserIds, "user_id", String(request.User.Trim())));
         }
-        var total = (await _client.QueryAsync($"SELECT count() AS total FROM runs FINAL {where}", cancellationToken))[0].GetProperty("total").GetInt64();
-        var rows = await _client.QueryAsync(
-            $"SELECT * FROM runs FINAL {where} ORDER BY started_unix_nano DESC, trace_id LIMIT {Int(request.PageSize)} OFFSET {Int((long)(request.Page - 1) * request.PageSize)}",
-            cancellationToken);
-        return new PagedResult<RunRecord>([.. rows.Select(r => ReadRun(r).Run)], (int)total, request.Page, request.PageSize);
+        var candidates = where.Count == 0 && having.Count == 0
+            ? $"SELECT trace_id, max(started_unix_nano) AS started FROM run_index {index} GROUP BY trace_id"
+            : $"""
+              SELECT trace_id, max(started_unix_nano) AS started FROM runs
+              WHERE trace_id IN (SELECT trace_id FROM run_index {index}){string.Concat(where.Select(w => $" AND ({w})"))}
+              GROUP BY trace_id{(having.Count == 0 ? "" : " HAVING " + string.Join(" AND ", having.Select(h => $"({h})")))}
+              """;
+        var total = (await _client.QueryAsync($"SELECT count() AS total FROM ({candidates})", cancellationToken))[0].GetProperty("total").GetInt64();
+        var page = (await _client.QueryAsync(
+            $"SELECT trace_id FROM ({candidates}) ORDER BY started DESC, trace_id LIMIT {Int(request.PageSize)} OFFSET {Int((long)(request.Page - 1) * request.PageSize)}",
+            cancellationToken)).Select(r => r.GetProperty("trace_id").GetString()!).ToList();
+        var runs = await LoadRunsAsync(page, cancellationToken);
+        return new PagedResult<RunRecord>([.. page.Where(runs.ContainsKey).Select(t => runs[t].Run)], (int)total, request.Page, request.PageSize);
     }
 
+    /// <summary>
+    /// From <c>span_errors</c>, the failed spans ordered by agent and start time: the spans table is
+    /// ordered by trace id, so this read would scan all of it. A span stored twice (a batch retried
+    /// after a failure part-way) is counted once by its ids.
+    /// </summary>
     public async Task<IReadOnlyList<ErrorGroup>> GetTopErrorsAsync(string agentId, DateTime from, DateTime to, int limit, CancellationToken cancellationToken)
     {
         var rows = await _client.QueryAsync(
             $"""
-            SELECT name, ifNull(status_message, '') AS message, max(is_run_root) AS run_root, count() AS occurrences,
+            SELECT name, status_message AS message, max(is_run_root) AS run_root, uniqExact(trace_id, span_id) AS occurrences,
                    max(start_unix_nano) AS last_seen, argMax(trace_id, start_unix_nano) AS latest_trace_id
-            FROM spans FINAL
-            WHERE agent_id = {String(agentId)} AND status = {Int((int)SpanStatusCode.Error)}
+            FROM span_errors
+            WHERE agent_id = {String(agentId)}
               AND start_unix_nano >= {Int(AgentRunService.ToUnixNano(from.ToUniversalTime()))} AND start_unix_nano < {Int(AgentRunService.ToUnixNano(to.ToUniversalTime()))}
             GROUP BY name, message ORDER BY occurrences DESC, last_seen DESC LIMIT {Int(limit)}
             """, cancellationToken);
@@ -316,6 +363,8 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         ("spans", "start_unix_nano", false),
         ("span_keys", "start_unix_nano", false),
         ("runs", "started_unix_nano", false),
+        ("run_index", "started_unix_nano", false),
+        ("span_errors", "start_unix_nano", false),
         ("usage_hourly", "hour_unix", true),
         ("run_duration_hourly", "hour_unix", true),
     ];
@@ -422,7 +471,10 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         };
         var columns = structure.Split(',').Select(c => c.Trim().Split(' ', 2)).Select(c => (Name: c[0], Type: c[1])).ToList();
         var values = new ClickHouseRows(structure);
+        // The index tables are not in a backup: they are derived here from the rows they index.
         var keys = new ClickHouseRows(SpanKeyColumns);
+        var errors = new ClickHouseRows(SpanErrorColumns);
+        var runIndex = new ClickHouseRows(RunIndexColumns);
         foreach (var row in rows)
         {
             foreach (var (name, type) in columns)
@@ -448,16 +500,25 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             {
                 var start = (long)row[table.IndexOf("start_unix_nano")]!;
                 keys.Int(start).String((string)row[0]!).String((string)row[1]!).Date(start).EndRow();
+                if ((long)row[table.IndexOf("status")]! == (int)SpanStatusCode.Error && row[table.IndexOf("agent_id")] is string { Length: > 0 } agentId)
+                {
+                    errors.String(agentId).Int(start).String((string)row[0]!).String((string)row[1]!).String((string)row[table.IndexOf("name")]!)
+                        .String((string?)row[table.IndexOf("status_message")] ?? "").Int(row[table.IndexOf("is_run_root")] is true ? 1 : 0).Date(start).EndRow();
+                }
+            }
+            else if (table.Name == "runs")
+            {
+                var started = (long)row[table.IndexOf("started_unix_nano")]!;
+                runIndex.String((string)row[table.IndexOf("agent_id")]!).Int(started).String((string)row[table.IndexOf("trace_id")]!).Date(started).EndRow();
             }
         }
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             await _client.InsertAsync(table.Name, values, cancellationToken);
-            if (table.Name == "spans")
-            {
-                await _client.InsertAsync("span_keys", keys, cancellationToken);
-            }
+            await _client.InsertAsync("span_errors", errors, cancellationToken);
+            await _client.InsertAsync("span_keys", keys, cancellationToken);
+            await _client.InsertAsync("run_index", runIndex, cancellationToken);
         }
         finally
         {
@@ -511,7 +572,9 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         {
             return result;
         }
-        foreach (var row in await _client.QueryAsync("SELECT * FROM runs FINAL WHERE trace_id IN (SELECT trace_id FROM wanted)", "wanted", TraceIdRows(traceIds), cancellationToken))
+        // Each run's latest version, as FINAL would give it, without FINAL's merge of every part it reads.
+        const string Sql = "SELECT * FROM runs WHERE trace_id IN (SELECT trace_id FROM wanted) ORDER BY version DESC LIMIT 1 BY trace_id";
+        foreach (var row in await _client.QueryAsync(Sql, "wanted", TraceIdRows(traceIds), cancellationToken))
         {
             var run = ReadRun(row);
             result[run.Run.TraceId] = run;
@@ -615,6 +678,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         private readonly RollupAccumulator _rollup = new();
         private readonly List<SpanRecord> _newSpans = [];
         private readonly Dictionary<string, (RunRecord Run, string AgentName)> _changedRuns = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _createdRuns = new(StringComparer.Ordinal);
         private Dictionary<string, (RunRecord Run, string AgentName)> _runs = [];
         private HashSet<(string, string)> _existingSpans = [];
         private Dictionary<string, (long Calls, long Input, long Output)> _storedCalls = [];
@@ -668,15 +732,25 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
         {
             var spans = new ClickHouseRows(SpanColumns);
             var keys = new ClickHouseRows(SpanKeyColumns);
+            var errors = new ClickHouseRows(SpanErrorColumns);
             foreach (var span in _newSpans)
             {
                 AddSpan(spans, span);
                 keys.Int(span.StartTimeUnixNano).String(span.TraceId).String(span.SpanId).Date(span.StartTimeUnixNano).EndRow();
+                if (span.Status == SpanStatusCode.Error && span.AgentId is not null)
+                {
+                    AddSpanError(errors, span);
+                }
             }
             var runs = new ClickHouseRows(RunColumns);
+            var index = new ClickHouseRows(RunIndexColumns);
             foreach (var (run, agentName) in _changedRuns.Values)
             {
                 AddRun(runs, run, agentName, Interlocked.Increment(ref store._version));
+                if (_createdRuns.Contains(run.TraceId))
+                {
+                    index.String(run.AgentId).Int(run.StartedUnixNano).String(run.TraceId).Date(run.StartedUnixNano).EndRow();
+                }
             }
             var usage = new ClickHouseRows(UsageColumns);
             foreach (var ((agentId, hour, model), delta) in _rollup.Usage)
@@ -689,8 +763,12 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             {
                 durations.String(agentId).Int(hour).Int(bucket).Int(count).Date(hour * 1_000_000_000).EndRow();
             }
+            // In this order, so a failure part-way can leave a row in an index table that a retry
+            // writes again (its readers count by ids), but never a span or run missing from one.
             await store._client.InsertAsync("spans", spans, cancellationToken);
+            await store._client.InsertAsync("span_errors", errors, cancellationToken);
             await store._client.InsertAsync("span_keys", keys, cancellationToken);
+            await store._client.InsertAsync("run_index", index, cancellationToken);
             await store._client.InsertAsync("runs", runs, cancellationToken);
             await store._client.InsertAsync("usage_hourly", usage, cancellationToken);
             await store._client.InsertAsync("run_duration_hourly", durations, cancellationToken);
@@ -714,6 +792,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 Metadata = start.Metadata,
             };
             Remember(run, start.AgentName);
+            _createdRuns.Add(run.TraceId);
             return WriteOutcome.Done(1);
         }
 
@@ -742,6 +821,7 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
                 var stored = _storedCalls.GetValueOrDefault(run.TraceId);
                 _unownedCalls.Remove(run.TraceId, out var pending);
                 Remember(With(run, llmCalls: stored.Calls + pending.Calls, inputTokens: stored.Input + pending.Input, outputTokens: stored.Output + pending.Output), agentName);
+                _createdRuns.Add(run.TraceId);
                 _rollup.AddRun(run.AgentId, run.StartedUnixNano, run.DurationNanos ?? 0, run.Status == RunStatus.Error);
             }
             var inserted = 0;
@@ -827,6 +907,11 @@ public sealed class ClickHouseTelemetryStore : ITelemetryStore, IDisposable
             .String(span.ResponseModel).Int(span.InputTokens).Int(span.OutputTokens).Int(span.CachedInputTokens).Int(span.IsRunRoot ? 1 : 0)
             .String(span.AttributesJson).String(span.ResourceAttributesJson).String(span.EventsJson).Date(span.StartTimeUnixNano)
             .String(span.LinksJson)
+            .EndRow();
+
+        private static void AddSpanError(ClickHouseRows rows, SpanRecord span) => rows
+            .String(span.AgentId).Int(span.StartTimeUnixNano).String(span.TraceId).String(span.SpanId).String(span.Name)
+            .String(span.StatusMessage ?? "").Int(span.IsRunRoot ? 1 : 0).Date(span.StartTimeUnixNano)
             .EndRow();
 
         private static void AddRun(ClickHouseRows rows, RunRecord run, string agentName, long version) => rows

@@ -103,6 +103,51 @@ public sealed class ClickHouseTelemetryStoreTests(ClickHouseFixture clickhouse) 
     }
 
     [Fact]
+    public async Task AStoreFromBeforeTheRunIndexAndSpanErrors_FillsThemOnStart_SoItsRunsAreListedAndItsErrorsGrouped()
+    {
+        var start = new DateTime(2026, 11, 20, 12, 0, 0, DateTimeKind.Utc);
+        var run = NewRun("agent-up", start);
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+        await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run, start, "gpt-4o", 1, 1, failed: true, statusMessage: "rate limited")]));
+        await WriteAsync(new TelemetryWrite.EndRun(End(run, start.AddSeconds(2), RunStatus.Error, error: "gave up")));
+        using (var client = new ClickHouseClient(_options!))
+        {
+            await client.ExecuteAsync("DROP TABLE run_index", CancellationToken.None);
+            await client.ExecuteAsync("DROP TABLE span_errors", CancellationToken.None);
+        }
+
+        using var upgraded = new ClickHouseTelemetryStore(_options!);
+        await upgraded.InitializeAsync(CancellationToken.None);
+        await upgraded.InitializeAsync(CancellationToken.None);
+
+        var listed = await upgraded.ListRunsAsync(new ListRunsRequest { AgentId = "agent-up" }, CancellationToken.None);
+        Assert.Equal((1, run.TraceId, RunStatus.Error), (listed.TotalCount, Assert.Single(listed.Items).TraceId, listed.Items[0].Status));
+        var errors = await upgraded.GetTopErrorsAsync("agent-up", start, start.AddHours(1), 10, CancellationToken.None);
+        Assert.Equal([("gave up", 1L), ("rate limited", 1L)], errors.Select(e => (e.Message, e.Count)).OrderBy(e => e.Message));
+    }
+
+    [Fact]
+    public async Task IndexRowsWrittenTwice_ByABatchRetriedAfterAFailurePartWay_AreCountedOnce()
+    {
+        var start = new DateTime(2026, 11, 20, 13, 0, 0, DateTimeKind.Utc);
+        var run = NewRun("agent-twice", start);
+        await WriteAsync(new TelemetryWrite.StartRun(run));
+        await WriteAsync(new TelemetryWrite.AppendSpans([LlmSpan(run, start, "gpt-4o", 1, 1, failed: true, statusMessage: "rate limited")]));
+        using (var client = new ClickHouseClient(_options!))
+        {
+            // What a retry after a failure between the index tables and the next insert leaves behind.
+            await client.ExecuteAsync("INSERT INTO run_index SELECT * FROM run_index", CancellationToken.None);
+            await client.ExecuteAsync("INSERT INTO span_errors SELECT * FROM span_errors", CancellationToken.None);
+        }
+
+        var listed = await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-twice" }, CancellationToken.None);
+        Assert.Equal(1, listed.TotalCount);
+        Assert.Single(listed.Items);
+        Assert.Equal(1, Assert.Single(await Store.GetTopErrorsAsync("agent-twice", start, start.AddHours(1), 10, CancellationToken.None)).Count);
+        Assert.Equal(1, (await Store.ListRunsAsync(new ListRunsRequest { AgentId = "agent-twice", Status = RunStatus.Running }, CancellationToken.None)).TotalCount);
+    }
+
+    [Fact]
     public async Task AStoreFromBeforeSpanLinks_GainsTheColumnOnStart_OldSpansHaveNone_NewOnesKeepTheirs()
     {
         var start = new DateTime(2026, 11, 20, 11, 0, 0, DateTimeKind.Utc);

@@ -169,6 +169,10 @@ public sealed partial class ExportImportTests : IDisposable
         Assert.Equal("everything", trace.RootElement.GetProperty("run").GetProperty("output").GetString());
         using var stats = JsonDocument.Parse(await api.GetStringAsync($"/agents/{seeded.AgentId}/stats"));
         Assert.Equal((1L, 2L), (stats.RootElement.GetProperty("runs").GetInt64(), stats.RootElement.GetProperty("llm_calls").GetInt64()));
+        using var runs = JsonDocument.Parse(await api.GetStringAsync($"/agents/{seeded.AgentId}/traces"));
+        Assert.Equal(seeded.TraceId, Assert.Single(runs.RootElement.GetProperty("items").EnumerateArray()).GetProperty("trace_id").GetString());
+        using var errors = JsonDocument.Parse(await api.GetStringAsync($"/agents/{seeded.AgentId}/errors"));
+        Assert.Equal("rate limited", Assert.Single(errors.RootElement.EnumerateArray()).GetProperty("message").GetString());
         await app.CreateSignedInClientAsync(seeded.PersonEmail, seeded.PersonPassword);
         Assert.Single(await app.Services.GetRequiredService<AlertRuleService>().ListAsync(CancellationToken.None));
     }

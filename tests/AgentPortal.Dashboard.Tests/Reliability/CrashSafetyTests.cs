@@ -54,11 +54,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         await using var portal = new DashboardProcess();
         portal.Environment["Storage__Provider"] = "Postgres";
         portal.Environment["Storage__ConnectionString"] = await postgres.CreateDatabaseAsync();
-        portal.Environment["Telemetry__Provider"] = "ClickHouse";
-        portal.Environment["Telemetry__ClickHouse__Url"] = clickhouse.Url;
-        portal.Environment["Telemetry__ClickHouse__User"] = ClickHouseServer.User;
-        portal.Environment["Telemetry__ClickHouse__Password"] = ClickHouseServer.Password;
-        portal.Environment["Telemetry__ClickHouse__Database"] = "crash";
+        foreach (var (key, value) in clickhouse.PortalEnvironment("crash"))
+        {
+            portal.Environment[key] = value;
+        }
         await KillFiveTimesAsync(portal);
 
         using var client = new Core.Telemetry.ClickHouse.ClickHouseClient(new Core.Configuration.ClickHouseOptions
