@@ -97,10 +97,15 @@ public sealed partial class OtlpTraceService(
                 span.PrepareForStorage();
                 records.Add(span);
             }
-            var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records, runs.Count == 0 ? null : runs), cancellationToken);
+            var outcome = await writer.WriteAsync(new TelemetryWrite.AppendSpans(records, runs.Count == 0 ? null : [.. runs.Select(r => r.Run)]), cancellationToken);
             result.Stored = records;
             LogAccepted(mapped.Count, outcome.Count, result.Rejected, projectId);
             metrics.SpansIngested(records, result.Rejected);
+            // Runs seen in an export that stored nothing new (a retry) were counted the first time.
+            foreach (var (run, agentType) in outcome.Count > 0 ? runs : [])
+            {
+                metrics.RunEnded(agentType, run.Run.Status, run.Run.DurationNanos ?? 0);
+            }
             if (forwarder.Enabled)
             {
                 forwarder.TryForward(Accepted(request, rejected));
@@ -305,7 +310,7 @@ public sealed partial class OtlpTraceService(
     /// call, is a finished run of that agent, unless the trace already is a run.</item>
     /// </list>
     /// </summary>
-    private async Task<List<ObservedRun>> LinkAsync(List<MappedSpan> spans, string projectId, CancellationToken cancellationToken)
+    private async Task<List<(ObservedRun Run, string AgentType)>> LinkAsync(List<MappedSpan> spans, string projectId, CancellationToken cancellationToken)
     {
         var moves = new Dictionary<string, string>(StringComparer.Ordinal);
         var recordedParents = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -373,7 +378,7 @@ public sealed partial class OtlpTraceService(
             }
         }
 
-        var observed = new List<ObservedRun>();
+        var observed = new List<(ObservedRun, string)>();
         var observedTraces = new HashSet<string>(StringComparer.Ordinal);
         foreach (var span in candidates)
         {
@@ -382,7 +387,7 @@ public sealed partial class OtlpTraceService(
                 continue;
             }
             span.IsRunRoot = true;
-            observed.Add(new ObservedRun(ObservedRunOf(span), agents.NameOf(span.AgentId) ?? span.Name));
+            observed.Add((new ObservedRun(ObservedRunOf(span), agents.NameOf(span.AgentId) ?? span.Name), agents.TypeOf(span.AgentId)));
         }
         return observed;
     }
@@ -499,7 +504,7 @@ public sealed partial class OtlpTraceService(
     private sealed class AgentCache(OtlpTraceService service, string projectId, CancellationToken cancellationToken)
     {
         private readonly Dictionary<(string? Key, string? Name), Agent?> _resolved = [];
-        private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Agent> _known = new(StringComparer.Ordinal);
 
         public ValueTask<Agent?> ResolveAsync(LinkHints hints, string? serviceName) =>
             _resolved.TryGetValue((hints.AgentKey, hints.AgentName), out var agent) ? ValueTask.FromResult(agent) : new(LookUpAsync(hints, serviceName));
@@ -510,12 +515,15 @@ public sealed partial class OtlpTraceService(
             _resolved[(hints.AgentKey, hints.AgentName)] = agent;
             if (agent is not null)
             {
-                _names[agent.Id] = agent.Name;
+                _known[agent.Id] = agent;
             }
             return agent;
         }
 
-        public string? NameOf(string? agentId) => agentId is not null && _names.TryGetValue(agentId, out var name) ? name : null;
+        public string? NameOf(string? agentId) => agentId is not null && _known.TryGetValue(agentId, out var agent) ? agent.Name : null;
+
+        /// <summary>The agent's type as the metrics label it; an agent named by id only (not looked up) is custom.</summary>
+        public string TypeOf(string? agentId) => (agentId is not null && _known.TryGetValue(agentId, out var agent) ? agent.Type : AgentType.Custom).ToWire();
     }
 
     private async Task<Agent?> ResolveAgentAsync(LinkHints span, string? serviceName, string projectId, CancellationToken cancellationToken)

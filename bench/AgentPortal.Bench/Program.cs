@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 // AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
-// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load [--scaled-out]|append|render]
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load [--scaled-out]|design|append|render]
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var results = new List<Figure>();
@@ -61,6 +61,11 @@ try
         // Not in the full run: it takes five minutes on its own (one with --quick).
         var scaledOut = args.Contains("--scaled-out");
         results.AddRange(await LoadBench.RunAsync(work, quick ? 100_000 : 1_000_000, quick ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(5), scaledOut));
+    }
+    if (only is "design")
+    {
+        // Not in the full run: a measurement that chose between embedded span stores.
+        results.AddRange(await SpanStoreDesignBench.RunAsync(work, quick ? 200_000 : 1_000_000));
     }
     if (only is "otlp-runs")
     {
@@ -315,10 +320,10 @@ namespace AgentPortal.Bench
             portal.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
             if (clickhouse is not null)
             {
-                portal.Environment["Telemetry__Provider"] = "ClickHouse";
-                portal.Environment["Telemetry__ClickHouse__Url"] = clickhouse.Url;
-                portal.Environment["Telemetry__ClickHouse__User"] = ClickHouseServer.User;
-                portal.Environment["Telemetry__ClickHouse__Password"] = ClickHouseServer.Password;
+                foreach (var (key, value) in clickhouse.PortalEnvironment())
+                {
+                    portal.Environment[key] = value;
+                }
             }
             await portal.StartAsync();
             using var http = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };

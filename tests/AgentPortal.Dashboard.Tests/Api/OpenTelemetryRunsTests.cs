@@ -79,6 +79,10 @@ public sealed class OpenTelemetryRunsTests : IDisposable
         Assert.Equal(("ok", 1L, 40L), (Text(run, "status"), run.GetProperty("llm_calls").GetInt64(), run.GetProperty("input_tokens").GetInt64()));
         using var stats = await GetAsync($"/agents/{agentId}/stats");
         Assert.Equal((1L, 1L), (stats.RootElement.GetProperty("runs").GetInt64(), stats.RootElement.GetProperty("llm_calls").GetInt64()));
+        // Prometheus counts the run once too, as the ended run of an agent of its type.
+        var metrics = await _app.CreateApiClient().GetStringAsync("/metrics");
+        Assert.Matches(@"(?m)^agent_tasks_total\{[^}]*agent_type=""custom""[^}]*\} 1( \d+)?$", metrics);
+        Assert.Matches(@"(?m)^agent_tasks_successful_total\{[^}]*agent_type=""custom""[^}]*\} 1( \d+)?$", metrics);
     }
 
     [Fact]
