@@ -73,6 +73,9 @@ public sealed class BrowserSession : IAsyncDisposable
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout(20_000);
+        // The suite shares two cores with the other test projects: an assertion that is true waits
+        // for the page as long as an action does, instead of Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var page = await context.NewPageAsync();
         return new BrowserSession(playwright, browser, context, page);
     }
