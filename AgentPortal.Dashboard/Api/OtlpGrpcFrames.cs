@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Pipelines;
 using AgentPortal.Core.Configuration;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace AgentPortal.Dashboard.Api;
@@ -10,9 +12,14 @@ namespace AgentPortal.Dashboard.Api;
 /// Checks an OTLP/gRPC export's 5-byte message prefix (and, when compressed, that it is gzip) before
 /// Grpc.AspNetCore reads it: Grpc.AspNetCore answers a cut-off or wrongly marked message with INTERNAL,
 /// which an exporter takes for a server fault. A bad prefix gets INVALID_ARGUMENT with what is wrong,
-/// as a trailers-only response; a good request goes on unchanged, its body read once. A message
-/// that is not valid protobuf is refused by <see cref="OtlpGrpcBinding"/>'s deserializer, which parses once.
+/// as a trailers-only response; a good request goes on with its body read once into a pooled buffer.
+/// A message that is not valid protobuf is refused by <see cref="OtlpGrpcBinding"/>'s deserializer.
 /// </summary>
+/// <remarks>
+/// The body is consumed, not peeked at: bytes left in the request pipe are not handed back to the
+/// HTTP/2 flow-control window, so a collector sending many large exports at once on one connection
+/// filled it and Kestrel closed the connection (FLOW_CONTROL_ERROR) before any message was complete.
+/// </remarks>
 internal static class OtlpGrpcFrames
 {
     public const string ExportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -26,27 +33,65 @@ internal static class OtlpGrpcFrames
             return;
         }
         var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.OtlpMaxBodyBytes;
-        // Peek at the whole body in the request pipe without consuming it, so Grpc.AspNetCore reads the
-        // same bytes from the start and nothing is copied. Past the limit, its own size check answers.
         var reader = context.Request.BodyReader;
-        var read = await reader.ReadAsync(context.RequestAborted);
-        while (!read.IsCompleted && read.Buffer.Length <= (long)limit + PrefixLength)
+        // The prefix alone is peeked at: a message declared over the limit goes on untouched, and
+        // Grpc.AspNetCore's own size check answers RESOURCE_EXHAUSTED, naming the limit.
+        var read = await reader.ReadAtLeastAsync(PrefixLength, context.RequestAborted);
+        var declared = read.Buffer.Length >= PrefixLength ? DeclaredLength(read.Buffer) : 0;
+        if (declared > (uint)limit)
         {
-            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            read = await reader.ReadAsync(context.RequestAborted);
-        }
-        var problem = read.Buffer.Length > (long)limit + PrefixLength ? null : Problem(read.Buffer, context.Request.Headers["grpc-encoding"].ToString(), limit);
-        reader.AdvanceTo(read.Buffer.Start);
-        if (problem is not null)
-        {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/grpc";
-            context.Response.Headers["grpc-status"] = ((int)Grpc.Core.StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(problem);
+            reader.AdvanceTo(read.Buffer.Start);
+            await next(context);
             return;
         }
-        await next(context);
+        // One byte more than the message needs, to tell a message with bytes after it.
+        var capacity = PrefixLength + (int)declared + 1;
+        var body = ArrayPool<byte>.Shared.Rent(capacity);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                var take = (int)Math.Min(read.Buffer.Length, capacity - length);
+                read.Buffer.Slice(0, take).CopyTo(body.AsSpan(length));
+                length += take;
+                reader.AdvanceTo(read.Buffer.GetPosition(take));
+                if (read.IsCompleted || length == capacity)
+                {
+                    break;
+                }
+                read = await reader.ReadAsync(context.RequestAborted);
+            }
+            var message = new ReadOnlySequence<byte>(body, 0, length);
+            if (Problem(message, context.Request.Headers["grpc-encoding"].ToString(), limit) is { } problem)
+            {
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = "application/grpc";
+                context.Response.Headers["grpc-status"] = ((int)Grpc.Core.StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers["grpc-message"] = Uri.EscapeDataString(problem);
+                return;
+            }
+            context.Features.Set<IRequestBodyPipeFeature>(new BufferedBody(PipeReader.Create(message)));
+            await next(context);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
     });
+
+    private static uint DeclaredLength(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> prefix = stackalloc byte[PrefixLength];
+        buffer.Slice(0, PrefixLength).CopyTo(prefix);
+        return BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]);
+    }
+
+    /// <summary>The request body, as read by the check, for Grpc.AspNetCore to read from the start.</summary>
+    private sealed class BufferedBody(PipeReader reader) : IRequestBodyPipeFeature
+    {
+        public PipeReader Reader { get; } = reader;
+    }
 
     /// <summary>What is wrong with a unary request body (prefix and message), or null when its prefix fits its message.</summary>
     internal static string? Problem(ReadOnlySequence<byte> body, string? encoding, int limit)
