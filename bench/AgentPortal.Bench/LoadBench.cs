@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AgentPortal.Core.Telemetry;
 using AgentPortal.E2E.Infrastructure;
 using AgentPortal.Tests.Shared;
 using Google.Protobuf;
@@ -80,9 +81,13 @@ internal static class LoadBench
         var samples = SampleAsync(api, portal.ProcessId!.Value, errors, sampling.Token);
         var overview = new List<double>();
         var agentPage = new List<double>();
+        var visible = new List<double>();
         var browsing = BrowseAsync(pages, agentIds[0], overview, agentPage, errors, duration);
+        var watching = WatchVisibilityAsync(api, visible, errors, duration);
         var achieved = await IngestAsync(api, bodies, duration, target, errors);
         await browsing;
+        await watching;
+        visible.Sort();
         await sampling.CancelAsync();
         var (peakRss, maxQueue) = await samples;
         overview.Sort();
@@ -94,6 +99,7 @@ internal static class LoadBench
             new($"Sustained load ({stores}): held at 80 % of it for {duration.TotalMinutes:0.#} min", Stats.PerSecond(achieved), Stats.PerSecond(target)),
             new($"Sustained load ({stores}): overview (24 h) under load, p50 / p95 of {overview.Count}", $"{Stats.Ms(Stats.Percentile(overview, 0.5))} / {Stats.Ms(Stats.Percentile(overview, 0.95))}", "p95 < 300 ms"),
             new($"Sustained load ({stores}): agent page (24 h) under load, p50 / p95 of {agentPage.Count}", $"{Stats.Ms(Stats.Percentile(agentPage, 0.5))} / {Stats.Ms(Stats.Percentile(agentPage, 0.95))}", "p95 < 300 ms"),
+            new($"Sustained load ({stores}): ingest to visible under load (one span, then GET /traces/{{id}}), p50 / p95 of {visible.Count}", $"{Stats.Ms(Stats.Percentile(visible, 0.5))} / {Stats.Ms(Stats.Percentile(visible, 0.95))}", "p95 < 1 s"),
             new($"Sustained load ({stores}): portal peak RSS (VmHWM)", $"{peakRss / 1024.0 / 1024.0:N0} MiB"),
             new($"Sustained load ({stores}): deepest write queue seen (sampled each second)", maxQueue.ToString(CultureInfo.InvariantCulture), $"< {20_000:N0} (capacity)"),
             new($"Sustained load ({stores}): errors (non-2xx answers, failed requests)", errors.Summary, "0"),
@@ -141,6 +147,59 @@ internal static class LoadBench
             }
         }));
         return sent / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    /// <summary>
+    /// Once a second: a one-span export of a new trace, sent among the load, then its trace polled
+    /// until the API returns it; the time from sending to that answer.
+    /// </summary>
+    private static async Task WatchVisibilityAsync(HttpClient api, List<double> visible, ErrorLog errors, TimeSpan duration)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            var traceId = AgentRunService.NewHexId(16);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var content = new ByteArrayContent(OtlpBench.Export(1, traceId).ToByteArray());
+                content.Headers.ContentType = new("application/x-protobuf");
+                using var response = await api.PostAsync("/v1/traces", content);
+                if (!response.IsSuccessStatusCode)
+                {
+                    errors.Add($"visibility export {(int)response.StatusCode}");
+                }
+                else if (await PollUntilFoundAsync(api, traceId, started) is { } elapsed)
+                {
+                    visible.Add(elapsed);
+                }
+                else
+                {
+                    errors.Add("visibility: trace not returned within 30 s");
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                errors.Add($"visibility {ex.GetType().Name}");
+            }
+            await Task.Delay(1_000);
+        }
+    }
+
+    /// <summary>Polls GET /traces/{id} until it answers 200, bounded at 30 s; the milliseconds since <paramref name="started"/>, or null.</summary>
+    private static async Task<double?> PollUntilFoundAsync(HttpClient api, string traceId, long started)
+    {
+        var deadline = started + 30 * Stopwatch.Frequency;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            using var found = await api.GetAsync($"/traces/{traceId}");
+            if (found.StatusCode == HttpStatusCode.OK)
+            {
+                return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+            await Task.Delay(5);
+        }
+        return null;
     }
 
     /// <summary>A person keeping the overview and an agent page open: one page after the other, a second apart.</summary>

@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 // AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
-// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load [--scaled-out]|design|append|render]
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load [--scaled-out] [--minutes N]|design|append|render]
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var results = new List<Figure>();
@@ -44,13 +44,11 @@ try
     if (only is null or "otlp" or "otlp-sqlite")
     {
         // 8 senders as a few collectors would send; 32 to load the single writer fully.
-        results.AddRange(await OtlpBench.RunAsync(work, "Sqlite", quick ? 50_000 : 500_000, senders: 8));
-        results.AddRange(await OtlpBench.RunAsync(work, "Sqlite", quick ? 50_000 : 500_000, senders: 32));
+        results.AddRange(await OtlpBench.CompareAsync(work, "Sqlite", quick ? 50_000 : 500_000, [8, 32], peerSpans: quick ? 10_000 : 50_000));
     }
     if (only is null or "otlp" or "otlp-clickhouse")
     {
-        results.AddRange(await OtlpBench.RunAsync(work, "ClickHouse", quick ? 50_000 : 500_000, senders: 8));
-        results.AddRange(await OtlpBench.RunAsync(work, "ClickHouse", quick ? 50_000 : 500_000, senders: 32));
+        results.AddRange(await OtlpBench.CompareAsync(work, "ClickHouse", quick ? 50_000 : 500_000, [8, 32], peerSpans: 0));
     }
     if (only is "otlp-inproc")
     {
@@ -58,9 +56,10 @@ try
     }
     if (only is "load")
     {
-        // Not in the full run: it takes five minutes on its own (one with --quick).
+        // Not in the full run: it takes five minutes on its own (one with --quick, or --minutes N).
         var scaledOut = args.Contains("--scaled-out");
-        results.AddRange(await LoadBench.RunAsync(work, quick ? 100_000 : 1_000_000, quick ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(5), scaledOut));
+        var minutes = args.SkipWhile(a => a != "--minutes").Skip(1).Select(m => double.Parse(m, CultureInfo.InvariantCulture)).FirstOrDefault(quick ? 1 : 5);
+        results.AddRange(await LoadBench.RunAsync(work, quick ? 100_000 : 1_000_000, TimeSpan.FromMinutes(minutes), scaledOut));
     }
     if (only is "design")
     {
@@ -310,17 +309,106 @@ namespace AgentPortal.Bench
         private const int SpansPerExport = 1_000;
         private const int InProcessSenders = 8;
 
-        public static async Task<List<Figure>> RunAsync(string work, string provider, int spans, int senders)
+        /// <summary>
+        /// Side by side in one run, each on a fresh portal (and, for ClickHouse, its own database on one
+        /// server): OTLP/HTTP protobuf and OTLP/gRPC with each number of senders; for ClickHouse, the raw
+        /// ceiling of the same rows on the same server; for SQLite, the .NET Aspire Dashboard taking the
+        /// same exports over OTLP/HTTP.
+        /// </summary>
+        public static async Task<List<Figure>> CompareAsync(string work, string provider, int spans, int[] senderCounts, int peerSpans)
         {
             await using var clickhouse = provider == "ClickHouse" ? await ClickHouseServer.StartAsync() : null;
+            var figures = new List<Figure>();
+            var bestHttp = 0.0;
+            foreach (var senders in senderCounts)
+            {
+                var (httpFigures, http) = await RunAsync(work, provider, clickhouse, spans, senders, grpc: false);
+                var (grpcFigures, grpc) = await RunAsync(work, provider, clickhouse, spans, senders, grpc: true);
+                figures.AddRange(httpFigures);
+                figures.AddRange(grpcFigures);
+                figures.Add(new($"  OTLP/gRPC / OTLP/HTTP ({provider}, {senders} senders)", (grpc / http).ToString("P0", CultureInfo.InvariantCulture), ">= 90%"));
+                bestHttp = Math.Max(bestHttp, http);
+            }
+            if (clickhouse is not null)
+            {
+                // The same rows as one batch through a fresh store on the same server: no HTTP, no
+                // protobuf, no write queue, one duplicate check and one insert per table.
+                using var ceilingStore = new ClickHouseTelemetryStore(new ClickHouseOptions { Url = clickhouse.Url, Database = "bench_otlp_ceiling", User = ClickHouseServer.User, Password = ClickHouseServer.Password });
+                await ceilingStore.InitializeAsync(CancellationToken.None);
+                var rows = await MapAsync(work, Exports(spans / SpansPerExport));
+                var clock = Stopwatch.StartNew();
+                foreach (var batch in rows.Chunk(100_000))
+                {
+                    await ceilingStore.WriteBatchAsync([new TelemetryWrite.AppendSpans([.. batch])], CancellationToken.None);
+                }
+                var ceiling = rows.Count / clock.Elapsed.TotalSeconds;
+                figures.Add(new("ClickHouse raw ceiling: the same rows, batches of 100,000, same server", Stats.PerSecond(ceiling)));
+                figures.Add(new("  best OTLP ingest / raw ceiling (ClickHouse)", (bestHttp / ceiling).ToString("P0", CultureInfo.InvariantCulture), ">= 70%"));
+            }
+            if (peerSpans > 0)
+            {
+                figures.AddRange(await PeerAsync(peerSpans, senderCounts[^1], bestHttp));
+            }
+            return figures;
+        }
+
+        /// <summary>
+        /// The .NET Aspire Dashboard (in memory, writes nothing to disk) taking the same exports from the
+        /// same number of senders over OTLP/HTTP protobuf; fewer of them, because it takes them slowly.
+        /// </summary>
+        private static async Task<List<Figure>> PeerAsync(int spans, int senders, double portal)
+        {
+            var (path, missing) = AspireDashboard.Find();
+            if (path is null)
+            {
+                return [new("OTLP ingest into the .NET Aspire Dashboard", "not run", missing!)];
+            }
+            await using var aspire = await AspireDashboard.StartAsync(path);
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+            var exports = Exports(spans / SpansPerExport).ConvertAll(e => e.ToByteArray());
+            async Task Send(byte[] body)
+            {
+                var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new("application/x-protobuf");
+                using var response = await http.PostAsync(aspire.Otlp, content);
+                response.EnsureSuccessStatusCode();
+            }
+            await SendAllAsync(Exports(WarmUpExports / 10).ConvertAll(e => e.ToByteArray()), senders, Send);
+            var perSecond = exports.Count * SpansPerExport / (await SendAllAsync(exports, senders, Send)).TotalSeconds;
+            return
+            [
+                new($"OTLP protobuf ingest into the .NET Aspire Dashboard {AspireDashboard.Version} ({senders} senders, {spans:N0} spans)", Stats.PerSecond(perSecond)),
+                new("  AgentPortal (SQLite, durable) / Aspire Dashboard (memory)", (portal / perSecond).ToString("0.0", CultureInfo.InvariantCulture) + "x"),
+            ];
+        }
+
+        /// <summary>The exports' spans as the ingestion service maps them, for the raw ceiling.</summary>
+        private static async Task<List<SpanRecord>> MapAsync(string work, List<AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest> exports)
+        {
+            var capture = new CapturingStore();
+            var (otlp, writer) = await InProcessServiceAsync(capture, Path.Combine(work, "otlp-map"));
+            foreach (var export in exports)
+            {
+                await otlp.ExportAsync(export, "default-project", CancellationToken.None);
+            }
+            await writer.StopAsync(CancellationToken.None);
+            return capture.Spans;
+        }
+
+        private static async Task<(List<Figure> Figures, double PerSecond)> RunAsync(string work, string provider, ClickHouseServer? clickhouse, int spans, int senders, bool grpc)
+        {
+            var protocol = grpc ? "OTLP/gRPC" : "OTLP/HTTP protobuf";
+            var name = $"otlp-{provider}-{senders}-{(grpc ? "grpc" : "http")}";
             await using var portal = new DashboardProcess();
-            portal.Environment["Storage__DataDirectory"] = Path.Combine(work, $"otlp-{provider}-{senders}");
+            portal.Environment["Storage__DataDirectory"] = Path.Combine(work, name);
             portal.Environment["Bootstrap__IngestApiKey"] = Key;
             portal.Environment["Logging__LogLevel__Default"] = "Warning";
             portal.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+            var grpcPort = LoopbackPort.Free();
+            portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
             if (clickhouse is not null)
             {
-                foreach (var (key, value) in clickhouse.PortalEnvironment())
+                foreach (var (key, value) in clickhouse.PortalEnvironment(name.Replace('-', '_').ToLowerInvariant()))
                 {
                     portal.Environment[key] = value;
                 }
@@ -328,32 +416,67 @@ namespace AgentPortal.Bench
             await portal.StartAsync();
             using var http = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
             http.DefaultRequestHeaders.Authorization = new("Bearer", Key);
-
-            var exports = Exports(spans / SpansPerExport).ConvertAll(e => e.ToByteArray());
-            Task Send(byte[] body) => SendAsync(http, body);
-            await SendAllAsync(Exports(WarmUpExports).ConvertAll(e => e.ToByteArray()), senders, Send);
-            var perSecond = exports.Count * SpansPerExport / (await SendAllAsync(exports, senders, Send)).TotalSeconds;
-
-            // Ingest to queryable: send one span, then poll its trace until it is returned.
-            var latencies = new List<double>();
-            for (var i = 0; i < 50; i++)
+            // As Grpc.Net.Client sets it up: HTTP/2 without TLS, more connections once one has 100 streams.
+            using var h2c = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true })
             {
-                var traceId = AgentRunService.NewHexId(16);
-                var started = Stopwatch.GetTimestamp();
-                await SendAsync(http, Export(1, traceId).ToByteArray());
-                while ((await http.GetAsync($"/traces/{traceId}")).StatusCode != System.Net.HttpStatusCode.OK)
+                BaseAddress = new Uri($"http://127.0.0.1:{grpcPort}"),
+                Timeout = TimeSpan.FromMinutes(2),
+            };
+
+            var exports = Exports(spans / SpansPerExport).ConvertAll(e => grpc ? GrpcFrame(e.ToByteArray()) : e.ToByteArray());
+            Task Send(byte[] body) => grpc ? SendGrpcAsync(h2c, body) : SendAsync(http, body);
+            await SendAllAsync(Exports(WarmUpExports).ConvertAll(e => grpc ? GrpcFrame(e.ToByteArray()) : e.ToByteArray()), senders, Send);
+            var perSecond = exports.Count * SpansPerExport / (await SendAllAsync(exports, senders, Send)).TotalSeconds;
+            var target = provider == "ClickHouse" ? ">= 100,000 /s" : ">= 100,000 /s (32 senders)";
+            var figures = new List<Figure> { new($"{protocol} ingest over loopback ({provider}, {senders} senders x {SpansPerExport} spans)", Stats.PerSecond(perSecond), target) };
+            if (!grpc)
+            {
+                // Ingest to queryable: send one span, then poll its trace until it is returned.
+                var latencies = new List<double>();
+                for (var i = 0; i < 50; i++)
                 {
-                    await Task.Delay(1);
+                    var traceId = AgentRunService.NewHexId(16);
+                    var started = Stopwatch.GetTimestamp();
+                    await SendAsync(http, Export(1, traceId).ToByteArray());
+                    while ((await http.GetAsync($"/traces/{traceId}")).StatusCode != System.Net.HttpStatusCode.OK)
+                    {
+                        await Task.Delay(1);
+                    }
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                latencies.Sort();
+                figures.Add(new($"  ingest to queryable p50 / p95 ({provider}, 50 single-span exports)", $"{Stats.Ms(Stats.Percentile(latencies, 0.5))} / {Stats.Ms(Stats.Percentile(latencies, 0.95))}", "p95 < 1 s"));
             }
-            latencies.Sort();
-            var target = provider == "ClickHouse" ? ">= 100,000 /s" : ">= 50,000 /s";
-            return
-            [
-                new($"OTLP protobuf ingest over loopback ({provider}, {senders} senders x {SpansPerExport} spans)", Stats.PerSecond(perSecond), target),
-                new($"  ingest to queryable p50 / p95 ({provider}, 50 single-span exports)", $"{Stats.Ms(Stats.Percentile(latencies, 0.5))} / {Stats.Ms(Stats.Percentile(latencies, 0.95))}", "p95 < 1 s"),
-            ];
+            return (figures, perSecond);
+        }
+
+        /// <summary>A gRPC message: the uncompressed flag, the length (big-endian) and the protobuf.</summary>
+        private static byte[] GrpcFrame(byte[] payload)
+        {
+            var frame = new byte[5 + payload.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
+            payload.CopyTo(frame, 5);
+            return frame;
+        }
+
+        private static async Task SendGrpcAsync(HttpClient h2c, byte[] frame)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+            {
+                Version = System.Net.HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ByteArrayContent(frame),
+            };
+            request.Content.Headers.ContentType = new("application/grpc");
+            request.Headers.TryAddWithoutValidation("te", "trailers");
+            request.Headers.Authorization = new("Bearer", Key);
+            using var response = await h2c.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            var status = response.TrailingHeaders.Concat(response.Headers).FirstOrDefault(h => h.Key == "grpc-status").Value?.FirstOrDefault();
+            if (!response.IsSuccessStatusCode || status != "0")
+            {
+                throw new InvalidOperationException($"gRPC export answered HTTP {(int)response.StatusCode}, grpc-status {status}");
+            }
         }
 
         /// <summary>
@@ -368,7 +491,7 @@ namespace AgentPortal.Bench
             [
                 new("OTLP ingest in process, no HTTP (SQLite)", Stats.PerSecond(sqlite)),
                 new("OTLP ingest in process, no HTTP, store keeps nothing (mapping and linking only)", Stats.PerSecond(await InProcessAsync(work, "inproc-discard", spans, discard: true))),
-                new("OTLP/gRPC message check alone (its 5-byte prefix against the body)", Stats.PerSecond(check)),
+                new("OTLP/gRPC message check alone (the body copied to a pooled buffer, its 5-byte prefix checked)", Stats.PerSecond(check)),
                 new("  its share of in-process SQLite ingest", (sqlite / check).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)),
             ];
         }
@@ -376,14 +499,7 @@ namespace AgentPortal.Bench
         /// <summary>Spans per second through the check the gRPC endpoint makes before Grpc.AspNetCore parses a message.</summary>
         private static double GrpcMessageCheck(int spans)
         {
-            var frames = Exports(spans / SpansPerExport).Select(export =>
-            {
-                var payload = export.ToByteArray();
-                var frame = new byte[5 + payload.Length];
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-                payload.CopyTo(frame, 5);
-                return frame;
-            }).ToList();
+            var frames = Exports(spans / SpansPerExport).ConvertAll(export => GrpcFrame(export.ToByteArray()));
             foreach (var frame in frames.Take(WarmUpExports))
             {
                 AgentPortal.Dashboard.Api.OtlpGrpcFrames.Problem(new System.Buffers.ReadOnlySequence<byte>(frame), null, int.MaxValue);
@@ -391,8 +507,12 @@ namespace AgentPortal.Bench
             var started = Stopwatch.GetTimestamp();
             foreach (var frame in frames)
             {
-                // The endpoint peeks at the body in the request pipe, without copying it.
-                if (AgentPortal.Dashboard.Api.OtlpGrpcFrames.Problem(new System.Buffers.ReadOnlySequence<byte>(frame), null, int.MaxValue) is { } problem)
+                // The endpoint reads the body out of the request pipe into a pooled buffer, then checks it.
+                var body = System.Buffers.ArrayPool<byte>.Shared.Rent(frame.Length + 1);
+                frame.CopyTo(body, 0);
+                var problem = AgentPortal.Dashboard.Api.OtlpGrpcFrames.Problem(new System.Buffers.ReadOnlySequence<byte>(body, 0, frame.Length), null, int.MaxValue);
+                System.Buffers.ArrayPool<byte>.Shared.Return(body);
+                if (problem is not null)
                 {
                     throw new InvalidOperationException(problem);
                 }
@@ -402,22 +522,10 @@ namespace AgentPortal.Bench
 
         private static async Task<double> InProcessAsync(string work, string folder, int spans, bool discard)
         {
-            var contexts = new PortalDbContextFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions()), new PortalPaths(Path.Combine(work, folder)), NullLoggerFactory.Instance);
             Directory.CreateDirectory(Path.Combine(work, folder));
-            await using (var db = contexts.CreateDbContext())
-            {
-                await db.Database.MigrateAsync();
-            }
-            var registry = new AgentRegistry(contexts, new AgentCache(), TimeProvider.System, NullLogger<AgentRegistry>.Instance);
             await using var sqlite = new SqliteTelemetryStore(Path.Combine(work, folder, "telemetry.db"));
             ITelemetryStore store = discard ? new DiscardingStore() : sqlite;
-            await store.InitializeAsync(CancellationToken.None);
-            var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions()), NullLogger<TelemetryWriter>.Instance);
-            await writer.StartAsync(CancellationToken.None);
-            var forwarder = new AgentPortal.Core.Otlp.SpanForwarder(Microsoft.Extensions.Options.Options.Create(new ForwardingOptions()), TimeProvider.System, NullLogger<AgentPortal.Core.Otlp.SpanForwarder>.Instance);
-            using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-            var metrics = new PortalMetrics(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), writer, forwarder, new AgentPortal.Core.Data.OpenConnections());
-            var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, metrics, Microsoft.Extensions.Options.Options.Create(new IngestOptions()), NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
+            var (otlp, writer) = await InProcessServiceAsync(store, Path.Combine(work, folder));
             var exports = Exports(spans / SpansPerExport);
             Task Send(AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest export) => otlp.ExportAsync(export, "default-project", CancellationToken.None);
             await SendAllAsync(Exports(WarmUpExports), InProcessSenders, Send);
@@ -426,8 +534,40 @@ namespace AgentPortal.Bench
             return perSecond;
         }
 
+        /// <summary>The ingestion service over <paramref name="store"/>, with its writer started and its registry in <paramref name="folder"/>.</summary>
+        private static async Task<(AgentPortal.Core.Otlp.OtlpTraceService Service, TelemetryWriter Writer)> InProcessServiceAsync(ITelemetryStore store, string folder)
+        {
+            Directory.CreateDirectory(folder);
+            var contexts = new PortalDbContextFactory(Microsoft.Extensions.Options.Options.Create(new StorageOptions()), new PortalPaths(folder), NullLoggerFactory.Instance);
+            await using (var db = contexts.CreateDbContext())
+            {
+                await db.Database.MigrateAsync();
+            }
+            var registry = new AgentRegistry(contexts, new AgentCache(), TimeProvider.System, NullLogger<AgentRegistry>.Instance);
+            await store.InitializeAsync(CancellationToken.None);
+            var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions()), NullLogger<TelemetryWriter>.Instance);
+            await writer.StartAsync(CancellationToken.None);
+            var forwarder = new AgentPortal.Core.Otlp.SpanForwarder(Microsoft.Extensions.Options.Options.Create(new ForwardingOptions()), TimeProvider.System, NullLogger<AgentPortal.Core.Otlp.SpanForwarder>.Instance);
+            var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            var metrics = new PortalMetrics(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), writer, forwarder, new AgentPortal.Core.Data.OpenConnections());
+            var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, metrics, Microsoft.Extensions.Options.Options.Create(new IngestOptions()), NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
+            return (otlp, writer);
+        }
+
+        /// <summary>Keeps the spans it is given, in memory, and acknowledges them.</summary>
+        private sealed class CapturingStore : DiscardingStore
+        {
+            public List<SpanRecord> Spans { get; } = [];
+
+            public override Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken)
+            {
+                Spans.AddRange(writes.OfType<TelemetryWrite.AppendSpans>().SelectMany(append => append.Spans));
+                return base.WriteBatchAsync(writes, cancellationToken);
+            }
+        }
+
         /// <summary>Acknowledges every write and keeps nothing; ingestion reads only runs, and finds none.</summary>
-        private sealed class DiscardingStore : ITelemetryStore
+        private class DiscardingStore : ITelemetryStore
         {
             public string Name => "discard";
 
@@ -443,7 +583,7 @@ namespace AgentPortal.Bench
 
             public Task ImportRowsAsync(AgentPortal.Core.Data.Export.TelemetryTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-            public Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken) =>
+            public virtual Task<IReadOnlyList<WriteOutcome>> WriteBatchAsync(IReadOnlyList<TelemetryWrite> writes, CancellationToken cancellationToken) =>
                 Task.FromResult<IReadOnlyList<WriteOutcome>>([.. writes.Select(w => WriteOutcome.Done(w is TelemetryWrite.AppendSpans append ? append.Spans.Count : 0))]);
 
             public Task<RunRecord?> GetRunAsync(string traceId, CancellationToken cancellationToken) => Task.FromResult<RunRecord?>(null);
