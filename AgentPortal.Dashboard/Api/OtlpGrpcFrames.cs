@@ -37,7 +37,7 @@ internal static class OtlpGrpcFrames
         // The prefix alone is peeked at: a message declared over the limit goes on untouched, and
         // Grpc.AspNetCore's own size check answers RESOURCE_EXHAUSTED, naming the limit.
         var read = await reader.ReadAtLeastAsync(PrefixLength, context.RequestAborted);
-        var declared = read.Buffer.Length >= PrefixLength ? DeclaredLength(read.Buffer) : 0;
+        var declared = read.Buffer.Length >= PrefixLength ? ReadPrefix(read.Buffer).Length : 0;
         if (declared > (uint)limit)
         {
             reader.AdvanceTo(read.Buffer.Start);
@@ -80,11 +80,12 @@ internal static class OtlpGrpcFrames
         }
     });
 
-    private static uint DeclaredLength(ReadOnlySequence<byte> buffer)
+    /// <summary>The compressed flag and the declared length of a body that holds at least the 5-byte prefix.</summary>
+    private static (byte Flag, uint Length) ReadPrefix(ReadOnlySequence<byte> body)
     {
         Span<byte> prefix = stackalloc byte[PrefixLength];
-        buffer.Slice(0, PrefixLength).CopyTo(prefix);
-        return BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]);
+        body.Slice(0, PrefixLength).CopyTo(prefix);
+        return (prefix[0], BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]));
     }
 
     /// <summary>The request body, as read by the check, for Grpc.AspNetCore to read from the start.</summary>
@@ -93,30 +94,32 @@ internal static class OtlpGrpcFrames
         public PipeReader Reader { get; } = reader;
     }
 
-    /// <summary>What is wrong with a unary request body (prefix and message), or null when its prefix fits its message.</summary>
+    /// <summary>
+    /// What is wrong with a unary request body (prefix and message), or null when its prefix fits its
+    /// message. A message declared over the limit never gets here: Grpc.AspNetCore refuses it itself.
+    /// </summary>
     internal static string? Problem(ReadOnlySequence<byte> body, string? encoding, int limit)
     {
         if (body.Length < PrefixLength)
         {
             return $"The request holds {body.Length} bytes, fewer than a gRPC message's 5-byte prefix.";
         }
-        Span<byte> prefix = stackalloc byte[PrefixLength];
-        body.Slice(0, PrefixLength).CopyTo(prefix);
+        var (flag, declared) = ReadPrefix(body);
         var payload = body.Slice(PrefixLength);
-        if (prefix[0] > 1)
+        if (flag > 1)
         {
-            return $"The message prefix's compressed flag is {prefix[0]}; it must be 0 or 1.";
+            return $"The message prefix's compressed flag is {flag}; it must be 0 or 1.";
         }
-        var declared = BinaryPrimitives.ReadUInt32BigEndian(prefix[1..]);
-        if (declared > limit)
+        if (payload.Length < declared)
         {
-            return null; // Grpc.AspNetCore answers RESOURCE_EXHAUSTED, naming the limit.
+            return $"The message prefix says {declared} bytes but only {payload.Length} follow: the message is cut off.";
         }
-        if (declared != payload.Length)
+        if (payload.Length > declared)
         {
-            return $"The message prefix says {declared} bytes but {payload.Length} follow: the message is cut off or has bytes after it.";
+            // The check reads one byte past the declared length, no more, so it cannot say how many.
+            return $"The message prefix says {declared} bytes but more follow: the request has bytes after the message.";
         }
-        if (prefix[0] == 1)
+        if (flag == 1)
         {
             if (!string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase))
             {

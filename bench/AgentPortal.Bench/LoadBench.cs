@@ -169,7 +169,7 @@ internal static class LoadBench
                 {
                     errors.Add($"visibility export {(int)response.StatusCode}");
                 }
-                else if (await PollUntilFoundAsync(api, traceId, started) is { } elapsed)
+                else if (await OtlpBench.PollUntilFoundAsync(api, traceId, started, pollMs: 5) is { } elapsed)
                 {
                     visible.Add(elapsed);
                 }
@@ -184,22 +184,6 @@ internal static class LoadBench
             }
             await Task.Delay(1_000);
         }
-    }
-
-    /// <summary>Polls GET /traces/{id} until it answers 200, bounded at 30 s; the milliseconds since <paramref name="started"/>, or null.</summary>
-    private static async Task<double?> PollUntilFoundAsync(HttpClient api, string traceId, long started)
-    {
-        var deadline = started + 30 * Stopwatch.Frequency;
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            using var found = await api.GetAsync($"/traces/{traceId}");
-            if (found.StatusCode == HttpStatusCode.OK)
-            {
-                return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            }
-            await Task.Delay(5);
-        }
-        return null;
     }
 
     /// <summary>A person keeping the overview and an agent page open: one page after the other, a second apart.</summary>

@@ -319,7 +319,7 @@ namespace AgentPortal.Bench
         {
             await using var clickhouse = provider == "ClickHouse" ? await ClickHouseServer.StartAsync() : null;
             var figures = new List<Figure>();
-            var bestHttp = 0.0;
+            var httpBySenders = new Dictionary<int, double>();
             foreach (var senders in senderCounts)
             {
                 var (httpFigures, http) = await RunAsync(work, provider, clickhouse, spans, senders, grpc: false);
@@ -327,7 +327,7 @@ namespace AgentPortal.Bench
                 figures.AddRange(httpFigures);
                 figures.AddRange(grpcFigures);
                 figures.Add(new($"  OTLP/gRPC / OTLP/HTTP ({provider}, {senders} senders)", (grpc / http).ToString("P0", CultureInfo.InvariantCulture), ">= 90%"));
-                bestHttp = Math.Max(bestHttp, http);
+                httpBySenders[senders] = http;
             }
             if (clickhouse is not null)
             {
@@ -343,11 +343,11 @@ namespace AgentPortal.Bench
                 }
                 var ceiling = rows.Count / clock.Elapsed.TotalSeconds;
                 figures.Add(new("ClickHouse raw ceiling: the same rows, batches of 100,000, same server", Stats.PerSecond(ceiling)));
-                figures.Add(new("  best OTLP ingest / raw ceiling (ClickHouse)", (bestHttp / ceiling).ToString("P0", CultureInfo.InvariantCulture), ">= 70%"));
+                figures.Add(new("  best OTLP/HTTP ingest / raw ceiling (ClickHouse)", (httpBySenders.Values.Max() / ceiling).ToString("P0", CultureInfo.InvariantCulture), ">= 70%"));
             }
             if (peerSpans > 0)
             {
-                figures.AddRange(await PeerAsync(peerSpans, senderCounts[^1], bestHttp));
+                figures.AddRange(await PeerAsync(peerSpans, senderCounts[^1], httpBySenders[senderCounts[^1]]));
             }
             return figures;
         }
@@ -366,19 +366,13 @@ namespace AgentPortal.Bench
             await using var aspire = await AspireDashboard.StartAsync(path);
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
             var exports = Exports(spans / SpansPerExport).ConvertAll(e => e.ToByteArray());
-            async Task Send(byte[] body)
-            {
-                var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new("application/x-protobuf");
-                using var response = await http.PostAsync(aspire.Otlp, content);
-                response.EnsureSuccessStatusCode();
-            }
+            Task Send(byte[] body) => SendAsync(http, body, aspire.Otlp);
             await SendAllAsync(Exports(WarmUpExports / 10).ConvertAll(e => e.ToByteArray()), senders, Send);
             var perSecond = exports.Count * SpansPerExport / (await SendAllAsync(exports, senders, Send)).TotalSeconds;
             return
             [
                 new($"OTLP protobuf ingest into the .NET Aspire Dashboard {AspireDashboard.Version} ({senders} senders, {spans:N0} spans)", Stats.PerSecond(perSecond)),
-                new("  AgentPortal (SQLite, durable) / Aspire Dashboard (memory)", (portal / perSecond).ToString("0.0", CultureInfo.InvariantCulture) + "x"),
+                new($"  AgentPortal (SQLite, durable) / Aspire Dashboard (memory), {senders} senders each", (portal / perSecond).ToString("0.0", CultureInfo.InvariantCulture) + "x"),
             ];
         }
 
@@ -423,11 +417,13 @@ namespace AgentPortal.Bench
                 Timeout = TimeSpan.FromMinutes(2),
             };
 
-            var exports = Exports(spans / SpansPerExport).ConvertAll(e => grpc ? GrpcFrame(e.ToByteArray()) : e.ToByteArray());
+            byte[] Body(AgentPortal.Core.Otlp.Proto.Collector.ExportTraceServiceRequest export) => grpc ? OtlpGrpcCall.Frame(export.ToByteArray()) : export.ToByteArray();
             Task Send(byte[] body) => grpc ? SendGrpcAsync(h2c, body) : SendAsync(http, body);
-            await SendAllAsync(Exports(WarmUpExports).ConvertAll(e => grpc ? GrpcFrame(e.ToByteArray()) : e.ToByteArray()), senders, Send);
+            await SendAllAsync(Exports(WarmUpExports).ConvertAll(Body), senders, Send);
+            var exports = Exports(spans / SpansPerExport).ConvertAll(Body);
             var perSecond = exports.Count * SpansPerExport / (await SendAllAsync(exports, senders, Send)).TotalSeconds;
-            var target = provider == "ClickHouse" ? ">= 100,000 /s" : ">= 100,000 /s (32 senders)";
+            // The embedded store's target is for 32 senders; ClickHouse's is its ratio to the raw ceiling.
+            var target = provider == "Sqlite" && senders == 32 ? ">= 100,000 /s" : "";
             var figures = new List<Figure> { new($"{protocol} ingest over loopback ({provider}, {senders} senders x {SpansPerExport} spans)", Stats.PerSecond(perSecond), target) };
             if (!grpc)
             {
@@ -438,11 +434,7 @@ namespace AgentPortal.Bench
                     var traceId = AgentRunService.NewHexId(16);
                     var started = Stopwatch.GetTimestamp();
                     await SendAsync(http, Export(1, traceId).ToByteArray());
-                    while ((await http.GetAsync($"/traces/{traceId}")).StatusCode != System.Net.HttpStatusCode.OK)
-                    {
-                        await Task.Delay(1);
-                    }
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    latencies.Add(await PollUntilFoundAsync(http, traceId, started) ?? throw new InvalidOperationException($"Trace {traceId} was acknowledged but not returned within 30 s."));
                 }
                 latencies.Sort();
                 figures.Add(new($"  ingest to queryable p50 / p95 ({provider}, 50 single-span exports)", $"{Stats.Ms(Stats.Percentile(latencies, 0.5))} / {Stats.Ms(Stats.Percentile(latencies, 0.95))}", "p95 < 1 s"));
@@ -450,32 +442,31 @@ namespace AgentPortal.Bench
             return (figures, perSecond);
         }
 
-        /// <summary>A gRPC message: the uncompressed flag, the length (big-endian) and the protobuf.</summary>
-        private static byte[] GrpcFrame(byte[] payload)
+        /// <summary>
+        /// Polls GET /traces/{id} every <paramref name="pollMs"/> until it answers 200, bounded at 30 s;
+        /// the milliseconds since <paramref name="started"/>, or null.
+        /// </summary>
+        internal static async Task<double?> PollUntilFoundAsync(HttpClient api, string traceId, long started, int pollMs = 1)
         {
-            var frame = new byte[5 + payload.Length];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-            payload.CopyTo(frame, 5);
-            return frame;
+            var deadline = started + 30 * Stopwatch.Frequency;
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                using var found = await api.GetAsync($"/traces/{traceId}");
+                if (found.StatusCode == System.Net.HttpStatusCode.OK)
+                {
+                    return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+                await Task.Delay(pollMs);
+            }
+            return null;
         }
 
         private static async Task SendGrpcAsync(HttpClient h2c, byte[] frame)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+            var reply = await OtlpGrpcCall.SendAsync(h2c, frame, Key);
+            if (reply.Status != 0)
             {
-                Version = System.Net.HttpVersion.Version20,
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                Content = new ByteArrayContent(frame),
-            };
-            request.Content.Headers.ContentType = new("application/grpc");
-            request.Headers.TryAddWithoutValidation("te", "trailers");
-            request.Headers.Authorization = new("Bearer", Key);
-            using var response = await h2c.SendAsync(request);
-            await response.Content.ReadAsByteArrayAsync();
-            var status = response.TrailingHeaders.Concat(response.Headers).FirstOrDefault(h => h.Key == "grpc-status").Value?.FirstOrDefault();
-            if (!response.IsSuccessStatusCode || status != "0")
-            {
-                throw new InvalidOperationException($"gRPC export answered HTTP {(int)response.StatusCode}, grpc-status {status}");
+                throw new InvalidOperationException($"gRPC export answered status {reply.Status}: {reply.Message}");
             }
         }
 
@@ -499,7 +490,7 @@ namespace AgentPortal.Bench
         /// <summary>Spans per second through the check the gRPC endpoint makes before Grpc.AspNetCore parses a message.</summary>
         private static double GrpcMessageCheck(int spans)
         {
-            var frames = Exports(spans / SpansPerExport).ConvertAll(export => GrpcFrame(export.ToByteArray()));
+            var frames = Exports(spans / SpansPerExport).ConvertAll(export => OtlpGrpcCall.Frame(export.ToByteArray()));
             foreach (var frame in frames.Take(WarmUpExports))
             {
                 AgentPortal.Dashboard.Api.OtlpGrpcFrames.Problem(new System.Buffers.ReadOnlySequence<byte>(frame), null, int.MaxValue);
@@ -534,6 +525,9 @@ namespace AgentPortal.Bench
             return perSecond;
         }
 
+        /// <summary>The meters of every in-process ingestion service the bench builds; it lives as long as the process.</summary>
+        private static readonly ServiceProvider s_meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
         /// <summary>The ingestion service over <paramref name="store"/>, with its writer started and its registry in <paramref name="folder"/>.</summary>
         private static async Task<(AgentPortal.Core.Otlp.OtlpTraceService Service, TelemetryWriter Writer)> InProcessServiceAsync(ITelemetryStore store, string folder)
         {
@@ -548,8 +542,7 @@ namespace AgentPortal.Bench
             var writer = new TelemetryWriter(store, Microsoft.Extensions.Options.Options.Create(new TracingOptions()), NullLogger<TelemetryWriter>.Instance);
             await writer.StartAsync(CancellationToken.None);
             var forwarder = new AgentPortal.Core.Otlp.SpanForwarder(Microsoft.Extensions.Options.Options.Create(new ForwardingOptions()), TimeProvider.System, NullLogger<AgentPortal.Core.Otlp.SpanForwarder>.Instance);
-            var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-            var metrics = new PortalMetrics(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), writer, forwarder, new AgentPortal.Core.Data.OpenConnections());
+            var metrics = new PortalMetrics(s_meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), writer, forwarder, new AgentPortal.Core.Data.OpenConnections());
             var otlp = new AgentPortal.Core.Otlp.OtlpTraceService(registry, store, writer, forwarder, metrics, Microsoft.Extensions.Options.Options.Create(new IngestOptions()), NullLogger<AgentPortal.Core.Otlp.OtlpTraceService>.Instance);
             return (otlp, writer);
         }
@@ -632,11 +625,12 @@ namespace AgentPortal.Bench
             return clock.Elapsed;
         }
 
-        private static async Task SendAsync(HttpClient http, byte[] body)
+        /// <summary>One OTLP/HTTP protobuf export, to the portal's /v1/traces unless another address is given.</summary>
+        private static async Task SendAsync(HttpClient http, byte[] body, Uri? target = null)
         {
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new("application/x-protobuf");
-            using var response = await http.PostAsync("/v1/traces", content);
+            using var response = await http.PostAsync(target ?? new Uri("/v1/traces", UriKind.Relative), content);
             response.EnsureSuccessStatusCode();
         }
 

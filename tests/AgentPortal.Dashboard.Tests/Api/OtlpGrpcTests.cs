@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
@@ -25,19 +24,13 @@ namespace AgentPortal.Dashboard.Tests.Api;
 /// </summary>
 public class OtlpGrpcTests
 {
-    private const string ExportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
     [Fact]
     public async Task OpenTelemetrySdk_OverGrpc_DeliversSpansThatCountInTheAgentsStats()
     {
-        var grpcPort = LoopbackPort.Free();
-        await using var portal = new DashboardProcess();
-        portal.Environment["Bootstrap__IngestApiKey"] = PortalAppFactory.IngestKey;
-        portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
-        await portal.StartAsync();
+        var (portal, grpcPort) = await StartWithGrpcAsync();
+        await using var _ = portal;
         Assert.Contains($"OTLP/gRPC: http://127.0.0.1:{grpcPort}", portal.Output);
-        using var client = new HttpClient { BaseAddress = portal.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", PortalAppFactory.IngestKey);
+        using var client = ApiClient(portal);
         using var agent = JsonDocument.Parse(await (await client.PostAsJsonAsync("/agents/register", new { name = "grpc-agent", type = "custom" })).Content.ReadAsStringAsync());
         var agentId = agent.RootElement.GetProperty("id").GetString()!;
 
@@ -74,13 +67,9 @@ public class OtlpGrpcTests
     [Fact]
     public async Task OpenTelemetrySdk_AnAgentThatSpeaksOnlyOpenTelemetry_GetsItsRunsFromItsRootSpans()
     {
-        var grpcPort = LoopbackPort.Free();
-        await using var portal = new DashboardProcess();
-        portal.Environment["Bootstrap__IngestApiKey"] = PortalAppFactory.IngestKey;
-        portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
-        await portal.StartAsync();
-        using var client = new HttpClient { BaseAddress = portal.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", PortalAppFactory.IngestKey);
+        var (portal, grpcPort) = await StartWithGrpcAsync();
+        await using var _ = portal;
+        using var client = ApiClient(portal);
 
         // The SDK's default batch processor; nothing here talks to the portal's own API.
         var source = new ActivitySource("agentportal.tests.otel-only-" + Guid.NewGuid().ToString("N")[..6]);
@@ -135,11 +124,8 @@ public class OtlpGrpcTests
         // connection, together far over its 1 MiB flow-control window. Found by bench --only otlp: while
         // the message check held the bodies unread in the request pipe, Kestrel closed the connection
         // with FLOW_CONTROL_ERROR, and every export on it failed.
-        var grpcPort = LoopbackPort.Free();
-        await using var portal = new DashboardProcess();
-        portal.Environment["Bootstrap__IngestApiKey"] = PortalAppFactory.IngestKey;
-        portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
-        await portal.StartAsync();
+        var (portal, grpcPort) = await StartWithGrpcAsync();
+        await using var _ = portal;
         // As Grpc.Net.Client sets up its handler.
         using var grpc = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { BaseAddress = new Uri($"http://127.0.0.1:{grpcPort}"), Timeout = TimeSpan.FromMinutes(1) };
         // Each export names its own agent, so the first ones wait for registration while the rest arrive.
@@ -154,7 +140,7 @@ public class OtlpGrpcTests
 
         var replies = (await Task.WhenAll(Enumerable.Range(0, 32).Select(async worker =>
         {
-            var mine = new List<GrpcReply>();
+            var mine = new List<OtlpGrpcReply>();
             for (var round = 0; round < 2; round++)
             {
                 mine.Add(await ExportAsync(grpc, exports[worker * 2 + round], PortalAppFactory.IngestKey));
@@ -163,8 +149,7 @@ public class OtlpGrpcTests
         }))).SelectMany(r => r).ToList();
 
         Assert.All(replies, reply => Assert.Equal((0, ""), (reply.Status, reply.Message)));
-        using var api = new HttpClient { BaseAddress = portal.BaseAddress };
-        api.DefaultRequestHeaders.Authorization = new("Bearer", PortalAppFactory.IngestKey);
+        using var api = ApiClient(portal);
         foreach (var export in exports.Take(3))
         {
             var last = export.ResourceSpans[0].ScopeSpans[0].Spans[^1];
@@ -242,7 +227,7 @@ public class OtlpGrpcTests
         var committing = ExportAsync(http, Export(ValidSpan()), PortalAppFactory.IngestKey);
         await store.Stalled.WaitAsync(TimeSpan.FromSeconds(10));
         var more = Enumerable.Range(0, 4).Select(_ => ExportAsync(http, Export(ValidSpan()), PortalAppFactory.IngestKey)).ToList();
-        GrpcReply? refused = null;
+        OtlpGrpcReply? refused = null;
         for (var i = 0; i < 250 && refused is null; i++)
         {
             refused = more.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).FirstOrDefault(r => r.Status == 8);
@@ -265,30 +250,8 @@ public class OtlpGrpcTests
         var http = app.CreateClient();
         var valid = Export(ValidSpan()).ToByteArray();
 
-        async Task<GrpcReply> SendAsync(byte[] frame, string? encoding = null)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, ExportPath) { Version = HttpVersion.Version20, Content = new ByteArrayContent(frame) };
-            request.Content.Headers.ContentType = new("application/grpc");
-            request.Headers.TryAddWithoutValidation("te", "trailers");
-            request.Headers.Authorization = new("Bearer", PortalAppFactory.IngestKey);
-            if (encoding is not null)
-            {
-                request.Headers.TryAddWithoutValidation("grpc-encoding", encoding);
-            }
-            using var response = await http.SendAsync(request);
-            await response.Content.ReadAsByteArrayAsync();
-            var trailers = response.TrailingHeaders.Concat(response.Headers).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.First().Value.First());
-            return new GrpcReply(int.Parse(trailers.GetValueOrDefault("grpc-status", "-1"), System.Globalization.CultureInfo.InvariantCulture),
-                Uri.UnescapeDataString(trailers.GetValueOrDefault("grpc-message", "")), [], trailers);
-        }
-        static byte[] Frame(byte flag, uint length, byte[] payload)
-        {
-            var frame = new byte[5 + payload.Length];
-            frame[0] = flag;
-            BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), length);
-            payload.CopyTo(frame, 5);
-            return frame;
-        }
+        Task<OtlpGrpcReply> SendAsync(byte[] frame, string? encoding = null) => OtlpGrpcCall.SendAsync(http, frame, PortalAppFactory.IngestKey, encoding);
+        static byte[] Frame(byte flag, uint length, byte[] payload) => OtlpGrpcCall.Frame(payload, flag, length);
 
         // Found by the fuzzer: each of these was INTERNAL or UNKNOWN.
         var cut = await SendAsync(Frame(0, (uint)valid.Length, valid[..^3]));
@@ -306,10 +269,8 @@ public class OtlpGrpcTests
         Assert.Equal(0, good.Status);
     }
 
-    private sealed record GrpcReply(int Status, string Message, byte[] Body, IReadOnlyDictionary<string, string> Trailers);
-
-    /// <summary>One unary gRPC call: a 5-byte prefix (compressed flag, big-endian length) and the message; the status comes in the trailers.</summary>
-    private static async Task<GrpcReply> ExportAsync(HttpClient http, ExportTraceServiceRequest export, string? key, bool gzip = false)
+    /// <summary>One unary gRPC call of <paramref name="export"/>, gzip-compressed when asked.</summary>
+    private static async Task<OtlpGrpcReply> ExportAsync(HttpClient http, ExportTraceServiceRequest export, string? key, bool gzip = false)
     {
         var payload = export.ToByteArray();
         if (gzip)
@@ -321,27 +282,33 @@ public class OtlpGrpcTests
             }
             payload = compressed.ToArray();
         }
-        var frame = new byte[5 + payload.Length];
-        frame[0] = gzip ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        using var request = new HttpRequestMessage(HttpMethod.Post, ExportPath) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = new ByteArrayContent(frame) };
-        request.Content.Headers.ContentType = new("application/grpc");
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        if (gzip)
+        return await OtlpGrpcCall.SendAsync(http, OtlpGrpcCall.Frame(payload, gzip ? (byte)1 : (byte)0), key, gzip ? "gzip" : null);
+    }
+
+    /// <summary>The real portal process with its OTLP/gRPC endpoint on a free loopback port (Kestrel's own HTTP/2).</summary>
+    private static async Task<(DashboardProcess Portal, int GrpcPort)> StartWithGrpcAsync()
+    {
+        var grpcPort = LoopbackPort.Free();
+        var portal = new DashboardProcess();
+        portal.Environment["Bootstrap__IngestApiKey"] = PortalAppFactory.IngestKey;
+        portal.Environment["Api__OtlpGrpcUrl"] = $"http://127.0.0.1:{grpcPort}";
+        try
         {
-            request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
+            await portal.StartAsync();
         }
-        if (key is not null)
+        catch
         {
-            request.Headers.Authorization = new("Bearer", key);
+            await portal.DisposeAsync();
+            throw;
         }
-        using var response = await http.SendAsync(request);
-        var body = await response.Content.ReadAsByteArrayAsync();
-        var trailers = response.TrailingHeaders.Concat(response.Headers).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.First().Value.First());
-        var status = int.Parse(trailers.GetValueOrDefault("grpc-status", "-1"), System.Globalization.CultureInfo.InvariantCulture);
-        var message = Uri.UnescapeDataString(trailers.GetValueOrDefault("grpc-message", ""));
-        return new GrpcReply(status, message, body.Length >= 5 ? body[5..] : [], trailers);
+        return (portal, grpcPort);
+    }
+
+    private static HttpClient ApiClient(DashboardProcess portal)
+    {
+        var client = new HttpClient { BaseAddress = portal.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", PortalAppFactory.IngestKey);
+        return client;
     }
 
     private static string Pad(string base64) => base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');

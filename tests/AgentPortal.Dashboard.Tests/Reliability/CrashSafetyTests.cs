@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -215,23 +214,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
     private async Task GrpcExportAsync(HttpClient grpc)
     {
         var (export, keys) = Export();
-        var payload = export.ToByteArray();
-        var frame = new byte[5 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/opentelemetry.proto.collector.trace.v1.TraceService/Export")
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(frame),
-        };
-        request.Content.Headers.ContentType = new("application/grpc");
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        request.Headers.Authorization = new("Bearer", Key);
-        using var response = await grpc.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
-        var status = response.TrailingHeaders.Concat(response.Headers).FirstOrDefault(h => h.Key == "grpc-status").Value?.FirstOrDefault();
-        Acknowledge(response.IsSuccessStatusCode && status == "0", keys, "grpc");
+        var reply = await OtlpGrpcCall.SendAsync(grpc, OtlpGrpcCall.Frame(export.ToByteArray()), Key);
+        Acknowledge(reply.Status == 0, keys, "grpc");
     }
 
     private async Task RunAsync(HttpClient http, string agentId)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -325,19 +324,10 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
     private static HttpRequestMessage Grpc(Random r)
     {
         var payload = Mutate(r, ValidOtlp().ToByteArray());
-        var frame = new byte[5 + payload.Length];
-        frame[0] = (byte)(r.Next(6) == 0 ? 1 : 0);
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), r.Next(6) == 0 ? (uint)r.Next() : (uint)payload.Length);
-        payload.CopyTo(frame, 5);
+        var flag = (byte)(r.Next(6) == 0 ? 1 : 0);
+        var frame = OtlpGrpcCall.Frame(payload, flag, r.Next(6) == 0 ? (uint?)r.Next() : null);
         var body = r.Next(8) == 0 ? frame[..r.Next(frame.Length)] : frame;
-        var request = new HttpRequestMessage(HttpMethod.Post, "/opentelemetry.proto.collector.trace.v1.TraceService/Export") { Version = HttpVersion.Version20, Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        if (r.Next(5) == 0)
-        {
-            request.Headers.TryAddWithoutValidation("grpc-encoding", Pick(r, "gzip", "identity", "snappy"));
-        }
-        return request;
+        return OtlpGrpcCall.Request(body, key: null, encoding: r.Next(5) == 0 ? Pick(r, "gzip", "identity", "snappy") : null);
     }
 
     private static HttpRequestMessage Forged(Random r)

@@ -54,6 +54,12 @@ public sealed class BrowserSession : IAsyncDisposable
         }
     }
 
+    private const int ActionTimeoutMs = 20_000;
+
+    // The suite shares two cores with the other test projects: an assertion that is true waits for
+    // the page as long as an action does, instead of Playwright's 5 s.
+    static BrowserSession() => Assertions.SetDefaultExpectTimeout(ActionTimeoutMs);
+
     public static async Task<BrowserSession> StartAsync(Uri baseAddress, int width = 1280, int height = 800)
     {
         if (!File.Exists(ChromiumPath))
@@ -72,10 +78,7 @@ public sealed class BrowserSession : IAsyncDisposable
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
-        context.SetDefaultTimeout(20_000);
-        // The suite shares two cores with the other test projects: an assertion that is true waits
-        // for the page as long as an action does, instead of Playwright's 5 s.
-        Assertions.SetDefaultExpectTimeout(20_000);
+        context.SetDefaultTimeout(ActionTimeoutMs);
         var page = await context.NewPageAsync();
         return new BrowserSession(playwright, browser, context, page);
     }
