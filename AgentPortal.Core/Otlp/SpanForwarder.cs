@@ -5,6 +5,9 @@ using AgentPortal.Core.Configuration;
 using AgentPortal.Core.Health;
 using AgentPortal.Core.Otlp.Proto.Collector;
 using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,7 +15,8 @@ using Microsoft.Extensions.Options;
 namespace AgentPortal.Core.Otlp;
 
 /// <summary>
-/// Sends accepted spans on to an upstream OpenTelemetry collector over OTLP/HTTP protobuf. The exports
+/// Sends accepted spans on to an upstream OpenTelemetry collector over OTLP/HTTP protobuf or OTLP/gRPC
+/// (<see cref="ForwardingOptions.Protocol"/>). The exports
 /// received are forwarded as they came (same ids, attribute types and resources), through a bounded
 /// queue with retry and backoff. It never slows ingestion: a full queue drops the export and counts it.
 /// The OpenTelemetry exporter package cannot carry spans that were not recorded in this process
@@ -23,6 +27,9 @@ public sealed partial class SpanForwarder : BackgroundService, IDependencyCheck
     private readonly ForwardingOptions _options;
     private readonly Channel<ExportTraceServiceRequest> _queue;
     private readonly HttpClient _http;
+    private readonly GrpcChannel? _channel;
+    private readonly TraceService.TraceServiceClient? _grpc;
+    private readonly Metadata _metadata = [];
     private readonly TimeProvider _time;
     private readonly ILogger<SpanForwarder> _logger;
     private long _forwardedSpans;
@@ -37,12 +44,27 @@ public sealed partial class SpanForwarder : BackgroundService, IDependencyCheck
         _time = time;
         _logger = logger;
         _queue = Channel.CreateBounded<ExportTraceServiceRequest>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _http = new HttpClient { Timeout = s_timeout };
+        if (_options.Enabled && _options.UsesGrpc)
+        {
+            // HTTP/2 (h2c for http://), opening more connections past a connection's stream limit.
+            _channel = GrpcChannel.ForAddress(_options.Endpoint!, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+            _grpc = new TraceService.TraceServiceClient(_channel);
+        }
         foreach (var (key, value) in _options.ParseHeaders())
         {
-            _http.DefaultRequestHeaders.TryAddWithoutValidation(key, value);
+            if (_grpc is null)
+            {
+                _http.DefaultRequestHeaders.TryAddWithoutValidation(key, value);
+            }
+            else
+            {
+                _metadata.Add(key.ToLowerInvariant(), value);
+            }
         }
     }
+
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
 
     public bool Enabled => _options.Enabled;
 
@@ -137,47 +159,80 @@ public sealed partial class SpanForwarder : BackgroundService, IDependencyCheck
 
     private async Task SendAsync(ExportTraceServiceRequest export, CancellationToken stoppingToken)
     {
-        var body = export.ToByteArray();
+        var body = _grpc is null ? export.ToByteArray() : null;
         var spans = export.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count));
         var delay = TimeSpan.FromMilliseconds(250);
         for (var attempt = 1; ; attempt++)
         {
-            string? failure;
-            bool retryable;
-            try
+            var outcome = _grpc is null ? await SendHttpAsync(body!, stoppingToken) : await SendGrpcAsync(_grpc, export, stoppingToken);
+            if (outcome.Failure is null)
             {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-                using var response = await _http.PostAsync(_options.Endpoint, content, stoppingToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    Interlocked.Add(ref _forwardedSpans, spans);
-                    return;
-                }
-                failure = $"the collector answered {(int)response.StatusCode}";
-                retryable = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)response.StatusCode >= 500;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
-            {
-                failure = ex.Message;
-                retryable = true;
+                Interlocked.Add(ref _forwardedSpans, spans);
+                return;
             }
 
-            _lastError = failure;
-            if (!retryable || attempt >= _options.MaxAttempts)
+            _lastError = outcome.Failure;
+            if (!outcome.Retryable || attempt >= _options.MaxAttempts)
             {
                 Interlocked.Increment(ref _failedExports);
-                LogFailed(spans, attempt, failure);
+                LogFailed(spans, attempt, outcome.Failure);
                 return;
             }
             Interlocked.Increment(ref _retries);
-            await Task.Delay(delay, _time, stoppingToken);
+            // A collector that says when to come back is waited for that long, within reason.
+            await Task.Delay(outcome.RetryAfter is { } after && after > delay ? TimeSpan.FromTicks(Math.Min(after.Ticks, s_maxRetryDelay.Ticks)) : delay, _time, stoppingToken);
             delay *= 2;
+        }
+    }
+
+    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>One attempt's result: no failure when the collector took the export.</summary>
+    private readonly record struct Attempt(string? Failure, bool Retryable, TimeSpan? RetryAfter = null)
+    {
+        public static Attempt Sent => default;
+    }
+
+    private async Task<Attempt> SendHttpAsync(byte[] body, CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+            using var response = await _http.PostAsync(_options.Endpoint, content, stoppingToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return Attempt.Sent;
+            }
+            var retryable = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)response.StatusCode >= 500;
+            return new Attempt($"the collector answered {(int)response.StatusCode}", retryable, response.Headers.RetryAfter?.Delta);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+        {
+            return new Attempt(ex.Message, Retryable: true);
+        }
+    }
+
+    private async Task<Attempt> SendGrpcAsync(TraceService.TraceServiceClient client, ExportTraceServiceRequest export, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await client.ExportAsync(export, _metadata, DateTime.UtcNow + s_timeout, stoppingToken);
+            return Attempt.Sent;
+        }
+        catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The OTLP specification's retryable codes; RESOURCE_EXHAUSTED only when the server says when to retry.
+            var retryInfo = ex.GetRpcStatus()?.GetDetail<RetryInfo>();
+            var retryable = ex.StatusCode is StatusCode.Cancelled or StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.OutOfRange
+                or StatusCode.Unavailable or StatusCode.DataLoss || (ex.StatusCode == StatusCode.ResourceExhausted && retryInfo is not null);
+            return new Attempt($"the collector answered {ex.StatusCode}: {ex.Status.Detail}", retryable, retryInfo?.RetryDelay?.ToTimeSpan());
         }
     }
 
     public override void Dispose()
     {
+        _channel?.Dispose();
         _http.Dispose();
         base.Dispose();
     }

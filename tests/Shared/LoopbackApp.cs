@@ -10,11 +10,12 @@ namespace AgentPortal.Tests.Shared;
 /// <summary>The small web app behind each fake upstream the tests stand up: 127.0.0.1 on a free port, quiet.</summary>
 public static class LoopbackApp
 {
-    public static WebApplication Create()
+    public static WebApplication Create(Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        configure?.Invoke(builder);
         return builder.Build();
     }
 

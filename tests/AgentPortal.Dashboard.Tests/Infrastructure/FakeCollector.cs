@@ -23,6 +23,12 @@ public sealed class FakeCollector : IAsyncDisposable
     /// <summary>The status to answer with; 200 accepts.</summary>
     public int AnswerWith { get; set; } = StatusCodes.Status200OK;
 
+    /// <summary>When set, a failure answer carries <c>Retry-After</c> with this many seconds.</summary>
+    public int? RetryAfterSeconds { get; set; }
+
+    /// <summary>When each request came, to see how long the sender waited between attempts.</summary>
+    public ConcurrentQueue<DateTimeOffset> RequestTimes { get; } = new();
+
     public string Url { get; private set; } = "";
 
     private int _requests;
@@ -31,8 +37,9 @@ public sealed class FakeCollector : IAsyncDisposable
     {
         var app = LoopbackApp.Create();
         var collector = new FakeCollector(app);
-        app.MapPost("/v1/traces", async (HttpRequest request) =>
+        app.MapPost("/v1/traces", async (HttpRequest request, HttpResponse response) =>
         {
+            collector.RequestTimes.Enqueue(DateTimeOffset.UtcNow);
             Interlocked.Increment(ref collector._requests);
             if (request.ContentType != "application/x-protobuf")
             {
@@ -42,6 +49,10 @@ public sealed class FakeCollector : IAsyncDisposable
             await request.Body.CopyToAsync(body);
             if (collector.AnswerWith != StatusCodes.Status200OK)
             {
+                if (collector.RetryAfterSeconds is { } seconds)
+                {
+                    response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
                 return Results.StatusCode(collector.AnswerWith);
             }
             collector.Received.Enqueue(ExportTraceServiceRequest.Parser.ParseFrom(body.ToArray()));
