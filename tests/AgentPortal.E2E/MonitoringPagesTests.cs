@@ -38,6 +38,8 @@ public class MonitoringPagesTests(DashboardServerFixture portal) : IClassFixture
             .ToHaveTextAsync(stats.RootElement.GetProperty("runs").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         // The hourly charts draw their series once they know their size.
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = UiText.AgentPage.RunsAndErrors }).Locator("svg path").First).ToBeAttachedAsync();
+        // The runs list reads its first page after the rest of the page: the picture shows the page with it.
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = UiText.AgentPage.Runs })).ToContainTextAsync("SQL failed");
         await session.ScreenshotAsync("21-agent");
         await Assertions.Expect(page.GetByText("SQL failed").First).ToBeVisibleAsync();
 

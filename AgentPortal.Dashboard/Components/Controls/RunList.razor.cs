@@ -12,6 +12,9 @@ public partial class RunList
 
     private MudDataGrid<RunLine>? _grid;
 
+    /// <summary>A first page has come back, so an empty grid means no runs.</summary>
+    private bool _loaded;
+
     /// <summary>Only this agent's runs; all agents' when null (an Agent column is shown then).</summary>
     [Parameter]
     public string? AgentId { get; set; }
@@ -70,6 +73,7 @@ public partial class RunList
     private async Task<GridData<RunLine>> LoadAsync(GridState<RunLine> state, CancellationToken cancellationToken)
     {
         var data = await ViewModel.LoadAsync(Filter, state, cancellationToken);
+        _loaded = true;
         if (ViewModel.Error is { } error)
         {
             await OnError.InvokeAsync(error);

@@ -23,6 +23,23 @@ public class AgentDetailPageTests : PortalPageTest
     }
 
     [Fact]
+    public async Task RunList_WhileItsFirstPageIsRead_SaysLoading_ThenShowsTheRuns()
+    {
+        var agent = await RegisterAsync("runs-loading-agent");
+        await RunAsync(agent, TimeSpan.FromHours(1), RunStatus.Ok, input: "the only run");
+        Store.Hold();
+
+        var list = Render<AgentPortal.Dashboard.Components.Controls.RunList>(p => p
+            .Add(r => r.AgentId, agent.Id).Add(r => r.From, Now.AddDays(-1)).Add(r => r.To, Now.AddMinutes(1)));
+
+        var region = $"[role=region][aria-label='{UiText.AgentPage.Runs}']";
+        list.WaitForAssertion(() => Assert.Contains(UiText.Common.Loading, list.Find(region).TextContent), s_waitTimeout);
+        Assert.DoesNotContain(UiText.AgentPage.NoRuns, list.Markup);
+        Store.Release();
+        list.WaitForAssertion(() => Assert.Contains("the only run", list.Find(region).TextContent), s_waitTimeout);
+    }
+
+    [Fact]
     public void UnknownAgent_SaysSo()
     {
         var page = Render<AgentDetail>(p => p.Add(a => a.AgentId, Guid.NewGuid().ToString()));
