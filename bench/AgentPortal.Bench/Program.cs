@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 // AgentPortal benchmarks: prints one table of figures. Everything runs on 127.0.0.1 with bounded loops.
-// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load [--scaled-out] [--minutes N]|design|append|render]
+// Usage: dotnet run -c Release --project bench/AgentPortal.Bench [-- --quick] [--only registry|http|writer|otlp|otlp-sqlite|otlp-clickhouse|otlp-inproc|otlp-runs|load [--scaled-out] [--minutes N]|design|design-keys|append|render]
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var results = new List<Figure>();
@@ -65,6 +65,11 @@ try
     {
         // Not in the full run: a measurement that chose between embedded span stores.
         results.AddRange(await SpanStoreDesignBench.RunAsync(work, quick ? 200_000 : 1_000_000));
+    }
+    if (only is "design-keys")
+    {
+        // Not in the full run: where the embedded store's write time goes, by how the span key is kept.
+        results.AddRange(await SpanKeyIndexBench.RunAsync(work, quick ? 300_000 : 3_000_000));
     }
     if (only is "otlp-runs")
     {

@@ -146,7 +146,16 @@ internal static class SpanStoreDesignBench
     /// <summary>Writes the rows batch by batch; the overall rate, and the rate of the last fifth.</summary>
     private static async Task<(double All, double LastFifth)> TimeBatchesAsync(List<SpanRecord> rows, Func<SpanRecord[], Task<IReadOnlyList<WriteOutcome>>> write)
     {
-        var batches = rows.Chunk(Batch).ToList();
+        var (all, lastFifth, _) = await TimeBatchesAsync(rows, Batch, write);
+        return (all, lastFifth);
+    }
+
+    /// <summary>Writes the rows in batches of the given size; the overall rate, the rate of the last fifth, and the slowest batch in ms.</summary>
+    internal static async Task<(double All, double LastFifth, double SlowestMs)> TimeBatchesAsync(List<SpanRecord> rows, int size,
+        Func<SpanRecord[], Task<IReadOnlyList<WriteOutcome>>> write)
+    {
+        var batches = rows.Chunk(size).ToList();
+        var slowest = 0.0;
         var clock = Stopwatch.StartNew();
         var lastFifthFrom = batches.Count * 4 / 5;
         var lastFifthAt = TimeSpan.Zero;
@@ -156,11 +165,13 @@ internal static class SpanStoreDesignBench
             {
                 lastFifthAt = clock.Elapsed;
             }
+            var started = Stopwatch.GetTimestamp();
             await write(batches[i]);
+            slowest = Math.Max(slowest, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         var total = clock.Elapsed;
         var lastFifthSpans = batches.Skip(lastFifthFrom).Sum(b => b.Length);
-        return (rows.Count / total.TotalSeconds, lastFifthSpans / (total - lastFifthAt).TotalSeconds);
+        return (rows.Count / total.TotalSeconds, lastFifthSpans / (total - lastFifthAt).TotalSeconds, slowest);
     }
 
     private static void Execute(DuckDBConnection connection, string sql)
@@ -173,7 +184,7 @@ internal static class SpanStoreDesignBench
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     /// <summary>LiteLLM-shaped calls, each its own trace, start times rising as they would arrive.</summary>
-    private static List<SpanRecord> MakeSpans(int count)
+    internal static List<SpanRecord> MakeSpans(int count)
     {
         var start = AgentRunService.ToUnixNano(DateTime.UtcNow.AddHours(-1));
         var spans = new List<SpanRecord>(count);
