@@ -44,7 +44,8 @@ public static class DashboardServiceExtensions
             .Configure<Microsoft.Extensions.Options.IOptions<ApiOptions>>((grpc, api) => grpc.MaxReceiveMessageSize = api.Value.OtlpMaxBodyBytes);
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
+        // Notices appear bottom right, clear of the firing-alert banner and the account menu at the top.
+        builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         builder.Services.AddDashboardViewModels();
 
         builder.Services.AddCascadingAuthenticationState();
