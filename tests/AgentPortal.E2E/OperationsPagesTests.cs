@@ -64,6 +64,10 @@ public sealed class OperationsPagesTests(FastAlertsServerFixture portal) : IClas
         await page.GetByRole(AriaRole.Button, new() { Name = "Actions for Billing bot failing" }).ClickAsync();
         var sendTest = page.GetByRole(AriaRole.Menuitem, new() { Name = UiText.AlertsPage.Test });
         await Assertions.Expect(sendTest).ToBeVisibleAsync();
+        // The page refreshes itself each evaluation round (every 2 s here); an open menu must stay open
+        // through them, as it once closed under the pointer when the grid's rows were replaced.
+        await page.WaitForTimeoutAsync(5_000);
+        await Assertions.Expect(sendTest).ToBeVisibleAsync(new() { Timeout = 1_000 });
         await sendTest.ClickAsync();
         await Assertions.Expect(page.GetByText("The webhook took the test notification of Billing bot failing.")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await WaitForAsync(() => _received.Any(b => b.Contains("\"state\":\"test\"", StringComparison.Ordinal)), "the test webhook");

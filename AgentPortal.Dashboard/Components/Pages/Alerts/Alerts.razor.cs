@@ -20,6 +20,8 @@ public partial class Alerts : IDisposable
     private string? _problem;
     private string? _notice;
     private bool _busy;
+    private bool _menuOpen;
+    private bool _refreshMissed;
 
     [Inject]
     public required AlertsViewModel ViewModel { get; init; }
@@ -48,15 +50,33 @@ public partial class Alerts : IDisposable
 
     public void Dispose() => Status.Changed -= OnStatusChanged;
 
-    /// <summary>Each evaluation round refreshes the page quietly, so a rule that fires shows without reloading.</summary>
-    private void OnStatusChanged() => _ = InvokeAsync(async () =>
+    /// <summary>
+    /// Each evaluation round refreshes the page quietly, so a rule that fires shows without reloading.
+    /// Not while a rule's actions menu is open: the refresh gives the grid new rows, which would close
+    /// the menu under the pointer; the round missed is caught up when the menu closes.
+    /// </summary>
+    private void OnStatusChanged() => _ = InvokeAsync(RefreshQuietlyAsync);
+
+    private async Task RefreshQuietlyAsync()
     {
-        if (!_busy)
+        if (_busy || _menuOpen)
         {
-            await ViewModel.LoadAsync(quiet: true);
-            StateHasChanged();
+            _refreshMissed = true;
+            return;
         }
-    });
+        _refreshMissed = false;
+        await ViewModel.LoadAsync(quiet: true);
+        StateHasChanged();
+    }
+
+    private async Task MenuOpenChangedAsync(bool open)
+    {
+        _menuOpen = open;
+        if (!open && _refreshMissed)
+        {
+            await RefreshQuietlyAsync();
+        }
+    }
 
     internal static (string Text, Color Color) StateOf(AlertRule rule) =>
         !rule.Enabled ? (UiText.AlertsPage.Disabled, Color.Default)
