@@ -17,7 +17,7 @@ internal sealed class SpanInsertStatement : IDisposable
                            duration_nanos, status, status_message, operation, provider, request_model, response_model,
                            input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events, links)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
-        ON CONFLICT (trace_id, span_id) DO NOTHING;
+        ON CONFLICT (start_unix_nano, trace_id, span_id) DO NOTHING;
         """;
 
     private readonly sqlite3 _db;
@@ -29,8 +29,8 @@ internal sealed class SpanInsertStatement : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, Sql, out _statement));
     }
 
-    /// <summary>Inserts the span; false when a span with its trace and span id is already stored.</summary>
-    public bool Insert(SpanRecord span)
+    /// <summary>Inserts the span; its seq, or 0 when a span with its start time, trace id and span id is already stored.</summary>
+    public long Insert(SpanRecord span)
     {
         try
         {
@@ -63,7 +63,7 @@ internal sealed class SpanInsertStatement : IDisposable
             {
                 throw Failure(result);
             }
-            return raw.sqlite3_changes(_db) == 1;
+            return raw.sqlite3_changes(_db) == 1 ? raw.sqlite3_last_insert_rowid(_db) : 0;
         }
         finally
         {

@@ -87,9 +87,12 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
                     TelemetryWrite.CloseTimedOutRuns close => statements.CloseTimedOut(close, _rollup),
                     _ => throw new NotSupportedException(writes[i].GetType().Name),
                 };
+                // Each write's span keys are one segment, so the next write in the batch finds them.
+                statements.Keys.Flush();
             }
             statements.FlushRollup(_rollup);
             await transaction.CommitAsync(cancellationToken);
+            await MergeKeySegmentsAsync(statements, cancellationToken);
             return outcomes;
         }
         catch
@@ -146,7 +149,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await GetWriterAsync(cancellationToken);
+            var statements = await GetWriterAsync(cancellationToken);
             await using var transaction = (SqliteTransaction)await _writer!.BeginTransactionAsync(cancellationToken);
             for (var i = 0; i < picked.Count; i++)
             {
@@ -162,7 +165,9 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
                 delete.Parameters.AddWithValue("$cutoff", cutoff);
                 deleted[i] = await delete.ExecuteNonQueryAsync(cancellationToken);
             }
+            statements.Keys.DropDeleted(transaction);
             await transaction.CommitAsync(cancellationToken);
+            statements.Keys.Load();
         }
         catch
         {
@@ -237,8 +242,16 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await GetWriterAsync(cancellationToken);
+            var statements = await GetWriterAsync(cancellationToken);
             await using var transaction = (SqliteTransaction)await _writer!.BeginTransactionAsync(cancellationToken);
+            long lastSeq = 0;
+            if (table.Name == Data.Export.TelemetryTables.Spans.Name)
+            {
+                await using var last = _writer.CreateCommand();
+                last.Transaction = transaction;
+                last.CommandText = "SELECT coalesce(max(seq), 0) FROM spans;";
+                lastSeq = Convert.ToInt64(await last.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            }
             await using var insert = _writer.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = $"INSERT INTO {table.Name} ({table.ColumnList}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => "$c" + i))});";
@@ -250,6 +263,10 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
                     parameters[i].Value = row[i] ?? DBNull.Value;
                 }
                 await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            if (table.Name == Data.Export.TelemetryTables.Spans.Name)
+            {
+                statements.Keys.IndexStoredAfter(lastSeq, transaction);
             }
             await transaction.CommitAsync(cancellationToken);
         }
@@ -297,11 +314,11 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
                    duration_nanos, status, status_message, operation, provider, request_model, response_model,
                    input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events, links
-            FROM spans WHERE trace_id = $trace_id ORDER BY start_unix_nano, span_id;
+            FROM spans WHERE seq IN ({SpanKeySegmentsSchema.SeqsWhere("k.trace_id = $trace_id")}) AND trace_id = $trace_id ORDER BY start_unix_nano, span_id;
             """;
         command.Parameters.AddWithValue("$trace_id", traceId);
         var spans = new List<SpanRecord>();
@@ -374,12 +391,12 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         }
         if (!string.IsNullOrWhiteSpace(request.Model))
         {
-            Add("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = runs.trace_id AND (s.request_model = $model OR s.response_model = $model))",
+            Add($"EXISTS (SELECT 1 FROM spans s WHERE s.seq IN ({s_runSpanSeqs}) AND (s.request_model = $model OR s.response_model = $model))",
                 "$model", request.Model.Trim());
         }
         if (!string.IsNullOrWhiteSpace(request.SpanName))
         {
-            Add("(instr(lower(agent_name), $span_name) > 0 OR EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = runs.trace_id AND instr(lower(s.name), $span_name) > 0))",
+            Add($"(instr(lower(agent_name), $span_name) > 0 OR EXISTS (SELECT 1 FROM spans s WHERE s.seq IN ({s_runSpanSeqs}) AND instr(lower(s.name), $span_name) > 0))",
                 "$span_name", request.SpanName.Trim().ToLowerInvariant());
         }
 
@@ -406,12 +423,15 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         return new PagedResult<RunRecord>(runs, total, request.Page, request.PageSize);
     }
 
+    /// <summary>The seqs of the spans of the run the outer query is at.</summary>
+    private static readonly string s_runSpanSeqs = SpanKeySegmentsSchema.SeqsWhere("k.trace_id = runs.trace_id");
+
     /// <summary>
     /// A run with a span whose attribute is the parameter's value, or started with it in its metadata.
     /// The attribute names are the portal's constants, written as JSON paths.
     /// </summary>
     private static string AttributeMatch(IEnumerable<string> attributes, string metadataKey, string parameter) =>
-        $"(json_extract(runs.metadata, '$.{metadataKey}') = {parameter} OR EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = runs.trace_id AND {parameter} IN ("
+        $"(json_extract(runs.metadata, '$.{metadataKey}') = {parameter} OR EXISTS (SELECT 1 FROM spans s WHERE s.seq IN ({s_runSpanSeqs}) AND {parameter} IN ("
         + string.Join(", ", attributes.Select(a => $"json_extract(s.attributes, '$.\"{a}\"')")) + ")))";
 
     public async Task<AgentUsage> GetAgentUsageAsync(string agentId, DateTime from, DateTime to, CancellationToken cancellationToken)
@@ -533,7 +553,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         command.CommandText = $"""
             SELECT trace_id, start_unix_nano / 3600000000000 * 3600 AS hour_unix, {RunSpans.ModelSql} AS model, count(*),
                    coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cached_input_tokens), 0)
-            FROM spans WHERE trace_id IN (SELECT value FROM json_each($trace_ids)) AND {RunSpans.IsLlmCallSql}
+            FROM spans WHERE seq IN ({SpanKeySegmentsSchema.SeqsWhere("k.trace_id IN (SELECT value FROM json_each($trace_ids))")}) AND {RunSpans.IsLlmCallSql}
             GROUP BY trace_id, hour_unix, model ORDER BY trace_id, hour_unix, model;
             """;
         command.Parameters.AddWithValue("$trace_ids", JsonSerializer.Serialize(traceIds));
@@ -690,6 +710,28 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         await ExecuteAsync(_writer, "PRAGMA journal_size_limit = 67108864;", cancellationToken);
         _statements = new WriterStatements(_writer);
         return _statements;
+    }
+
+    /// <summary>
+    /// Merges trace-id segments after a committed batch, each merge its own transaction, so a failed
+    /// merge never takes back the batch it follows: the writer is reset (its segment list re-read) and
+    /// the next batch tries again, or reports what is wrong with the database.
+    /// </summary>
+    private async Task MergeKeySegmentsAsync(WriterStatements statements, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (statements.Keys.NextMerge() is { } ids)
+            {
+                await using var transaction = (SqliteTransaction)await _writer!.BeginTransactionAsync(cancellationToken);
+                statements.Keys.Merge(ids, transaction);
+                await transaction.CommitAsync(cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is SqliteException or OperationCanceledException)
+        {
+            await ResetWriterAsync();
+        }
     }
 
     private async Task ResetWriterAsync()

@@ -18,7 +18,14 @@ public sealed class TelemetryDbContext(DbContextOptions<TelemetryDbContext> opti
         builder.Entity<SpanRow>(span =>
         {
             span.ToTable("spans");
-            span.HasKey(s => new { s.TraceId, s.SpanId });
+            // Spans are appended in the order they arrive (seq, never reused), and a span is the same
+            // span when its start time, trace id and span id agree. Keyed by start time first, the key
+            // takes new spans near its end instead of on random pages, and a retried export is
+            // recognised the way the ClickHouse store recognises it. Spans are found by trace id
+            // through span_keys (see SpanKeySegments), not through an index updated in place.
+            span.HasKey(s => s.Seq);
+            span.Property(s => s.Seq).ValueGeneratedOnAdd();
+            span.HasIndex(s => new { s.StartUnixNano, s.TraceId, s.SpanId }).IsUnique().HasDatabaseName("idx_spans_key");
             // Only top errors reads spans by agent and time, and only failed ones: indexing just those
             // keeps the index off the path of every other span written.
             span.HasIndex(s => new { s.AgentId, s.StartUnixNano }).HasDatabaseName("idx_spans_agent_errors").HasFilter(ErrorSpansFilter);
@@ -44,6 +51,7 @@ public sealed class TelemetryDbContext(DbContextOptions<TelemetryDbContext> opti
 
     internal sealed class SpanRow
     {
+        [Column("seq")] public long Seq { get; set; }
         [Column("trace_id")] public required string TraceId { get; set; }
         [Column("span_id")] public required string SpanId { get; set; }
         [Column("parent_span_id")] public string? ParentSpanId { get; set; }

@@ -17,6 +17,9 @@ internal sealed class WriterStatements : IDisposable
     private readonly SqliteCommand _upsertDuration;
     private readonly SqliteCommand[] _all;
 
+    /// <summary>The trace-id segments of the spans this connection stores.</summary>
+    public SpanKeySegments Keys { get; }
+
     public WriterStatements(SqliteConnection connection)
     {
         _startRun = Create(connection, """
@@ -43,7 +46,7 @@ internal sealed class WriterStatements : IDisposable
                               llm_calls, input_tokens, output_tokens)
             SELECT $trace_id, $span_id, $agent_id, $project_id, $agent_name, $started, $ended, $status, $error, $input, $output, NULL,
                    count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)
-            FROM spans WHERE trace_id = $trace_id AND {{RunSpans.IsLlmCallSql}}
+            FROM spans WHERE seq IN ({{SpanKeySegmentsSchema.SeqsWhere("k.trace_id = $trace_id")}}) AND {{RunSpans.IsLlmCallSql}}
             ON CONFLICT (trace_id) DO NOTHING;
             """, "$trace_id", "$span_id", "$agent_id", "$project_id", "$agent_name", "$started", "$ended", "$status", "$error", "$input", "$output");
         _timedOutRuns = Create(connection, "SELECT trace_id, agent_id FROM runs WHERE status = 0 AND started_unix_nano < $before ORDER BY started_unix_nano LIMIT 10000;", "$before");
@@ -61,6 +64,7 @@ internal sealed class WriterStatements : IDisposable
             INSERT INTO run_duration_hourly (agent_id, hour_unix, bucket, count) VALUES ($agent_id, $hour, $bucket, $count)
             ON CONFLICT (agent_id, hour_unix, bucket) DO UPDATE SET count = count + excluded.count;
             """, "$agent_id", "$hour", "$bucket", "$count");
+        Keys = new SpanKeySegments(connection);
         _all = [_startRun, _findRun, _endRun, _countLlmCall, _runsAmong, _observeRun, _timedOutRuns, _upsertUsage, _upsertDuration];
     }
 
@@ -70,6 +74,7 @@ internal sealed class WriterStatements : IDisposable
         {
             command.Transaction = transaction;
         }
+        Keys.Enlist(transaction);
     }
 
     public WriteOutcome StartRun(RunStart run)
@@ -111,10 +116,12 @@ internal sealed class WriterStatements : IDisposable
         var inserted = 0;
         foreach (var span in spans)
         {
-            if (!_insertSpan.Insert(span))
+            var seq = _insertSpan.Insert(span);
+            if (seq == 0)
             {
                 continue;
             }
+            Keys.Add(seq);
             inserted++;
             if (!span.IsLlmCall)
             {
@@ -182,6 +189,7 @@ internal sealed class WriterStatements : IDisposable
     public void Dispose()
     {
         _insertSpan.Dispose();
+        Keys.Dispose();
         foreach (var command in _all)
         {
             command.Dispose();
@@ -220,7 +228,11 @@ internal sealed class WriterStatements : IDisposable
                 OutputTokens = reader.GetInt64(9),
             };
         }
-        _insertSpan.Insert(RunSpans.RootSpan(closed, agentName, closed.EndedUnixNano!.Value, status, error));
+        var root = RunSpans.RootSpan(closed, agentName, closed.EndedUnixNano!.Value, status, error);
+        if (_insertSpan.Insert(root) is var seq and > 0)
+        {
+            Keys.Add(seq);
+        }
         rollup.AddRun(agentId, closed.StartedUnixNano, closed.DurationNanos!.Value, status == RunStatus.Error);
         return WriteOutcome.Done(1, closed);
     }

@@ -262,6 +262,21 @@ public abstract class TelemetryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppendSpans_ASpanReusingAnotherSpansIdsAtAnotherStartTime_IsADifferentSpan()
+    {
+        // A retry repeats a span exactly; the same ids with another start time are what every store
+        // documents as a different span (docs/AGENT_MONITORING.md, Storage and durability).
+        var call = WithAgent(LlmSpan(AgentRunService.NewHexId(16), AgentRunService.NewHexId(8), s_hour.AddMinutes(1), "gpt-4o", 10, 1), "agent-i");
+        await WriteAsync(new TelemetryWrite.AppendSpans([call]));
+
+        var later = await WriteAsync(new TelemetryWrite.AppendSpans([WithAgent(
+            LlmSpan(call.TraceId, call.ParentSpanId!, s_hour.AddMinutes(2), "gpt-4o", 10, 1, spanId: call.SpanId), "agent-i")]));
+
+        Assert.Equal(1, later.Count);
+        Assert.Equal(2, (await Store.GetAgentUsageAsync("agent-i", s_hour, s_hour.AddHours(1), CancellationToken.None)).LlmCalls);
+    }
+
+    [Fact]
     public async Task AppendSpans_ARetriedExportOfThousands_IsCountedOnce_AndALaterBatchCountsOnlyItsNewSpans()
     {
         var calls = Enumerable.Range(0, 2_500)

@@ -118,13 +118,10 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
 
             modelBuilder.Entity("AgentPortal.Core.Telemetry.Sqlite.TelemetryDbContext+SpanRow", b =>
                 {
-                    b.Property<string>("TraceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("trace_id");
-
-                    b.Property<string>("SpanId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("span_id");
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seq");
 
                     b.Property<string>("AgentId")
                         .HasColumnType("TEXT")
@@ -203,6 +200,11 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("service_name");
 
+                    b.Property<string>("SpanId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("span_id");
+
                     b.Property<long>("StartUnixNano")
                         .HasColumnType("INTEGER")
                         .HasColumnName("start_unix_nano");
@@ -215,11 +217,20 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("status_message");
 
-                    b.HasKey("TraceId", "SpanId");
+                    b.Property<string>("TraceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_id");
+
+                    b.HasKey("Seq");
 
                     b.HasIndex("AgentId", "StartUnixNano")
                         .HasDatabaseName("idx_spans_agent_errors")
                         .HasFilter("status = 2");
+
+                    b.HasIndex("StartUnixNano", "TraceId", "SpanId")
+                        .IsUnique()
+                        .HasDatabaseName("idx_spans_key");
 
                     b.ToTable("spans", (string)null);
                 });
