@@ -52,7 +52,6 @@ internal sealed class SpanKeySegments : IDisposable
     private long _nextId = 1;
     private long _firstPending;
     private long _lastPending;
-    private int _pending;
 
     private readonly record struct Segment(long Id, long Entries, long FirstSeq, long LastSeq)
     {
@@ -70,11 +69,8 @@ internal sealed class SpanKeySegments : IDisposable
         Load();
     }
 
-    /// <summary>How many segments a lookup probes now.</summary>
-    public int SegmentCount => _segments.Count;
-
     /// <summary>The segment sizes a merge picks from: 1, 2-7, 8-63, ... entries are tiers 0, 1, 2, ...</summary>
-    internal static int TierOf(long entries)
+    private static int TierOf(long entries)
     {
         var tier = 0;
         for (var size = entries; size >= Fanout; size /= Fanout)
@@ -106,7 +102,6 @@ internal sealed class SpanKeySegments : IDisposable
     {
         _firstPending = Math.Min(_firstPending, seq);
         _lastPending = Math.Max(_lastPending, seq);
-        _pending++;
     }
 
     /// <summary>
@@ -117,7 +112,7 @@ internal sealed class SpanKeySegments : IDisposable
     /// </summary>
     public void Flush()
     {
-        if (_pending == 0)
+        if (_firstPending > _lastPending)
         {
             return;
         }
@@ -130,25 +125,28 @@ internal sealed class SpanKeySegments : IDisposable
         ClearPending();
     }
 
-    /// <summary>Makes one segment of the spans stored after <paramref name="afterSeq"/> (an import).</summary>
-    public void IndexStoredAfter(long afterSeq, SqliteTransaction transaction)
+    /// <summary>
+    /// Makes one segment of the spans stored without one (an import, which inserts rows directly).
+    /// Every write flushes its keys and retention drops only whole segments from the oldest, so the
+    /// spans without keys are exactly those after the last segment's last seq.
+    /// </summary>
+    public void IndexUnindexed(SqliteTransaction transaction)
     {
-        var id = _nextId++;
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO span_keys (segment, trace_id, seq) SELECT $id, trace_id, seq FROM spans WHERE seq > $after ORDER BY trace_id, seq;";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$after", afterSeq);
-        var entries = command.ExecuteNonQuery();
-        if (entries == 0)
-        {
-            return;
-        }
         command.CommandText = "SELECT min(seq), max(seq) FROM spans WHERE seq > $after;";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        _insertSegment.Transaction = transaction;
-        AddSegment(new Segment(id, entries, reader.GetInt64(0), reader.GetInt64(1)));
+        command.Parameters.AddWithValue("$after", _segments.Count == 0 ? 0 : _segments.Max(s => s.LastSeq));
+        using (var reader = command.ExecuteReader())
+        {
+            if (!reader.Read() || reader.IsDBNull(0))
+            {
+                return;
+            }
+            Add(reader.GetInt64(0));
+            Add(reader.GetInt64(1));
+        }
+        Enlist(transaction);
+        Flush();
     }
 
     /// <summary>The next merge: <see cref="Fanout"/> of the oldest segments of the smallest tier that has as many, or null.</summary>
@@ -219,7 +217,6 @@ internal sealed class SpanKeySegments : IDisposable
     {
         _firstPending = long.MaxValue;
         _lastPending = long.MinValue;
-        _pending = 0;
     }
 
     private void AddSegment(Segment segment)

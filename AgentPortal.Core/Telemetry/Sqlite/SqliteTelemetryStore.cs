@@ -244,14 +244,6 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
         {
             var statements = await GetWriterAsync(cancellationToken);
             await using var transaction = (SqliteTransaction)await _writer!.BeginTransactionAsync(cancellationToken);
-            long lastSeq = 0;
-            if (table.Name == Data.Export.TelemetryTables.Spans.Name)
-            {
-                await using var last = _writer.CreateCommand();
-                last.Transaction = transaction;
-                last.CommandText = "SELECT coalesce(max(seq), 0) FROM spans;";
-                lastSeq = Convert.ToInt64(await last.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-            }
             await using var insert = _writer.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = $"INSERT INTO {table.Name} ({table.ColumnList}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => "$c" + i))});";
@@ -266,7 +258,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
             }
             if (table.Name == Data.Export.TelemetryTables.Spans.Name)
             {
-                statements.Keys.IndexStoredAfter(lastSeq, transaction);
+                statements.Keys.IndexUnindexed(transaction);
             }
             await transaction.CommitAsync(cancellationToken);
         }
@@ -318,7 +310,7 @@ public sealed class SqliteTelemetryStore(string databasePath) : ITelemetryStore,
             SELECT trace_id, span_id, parent_span_id, name, kind, service_name, agent_id, project_id, start_unix_nano,
                    duration_nanos, status, status_message, operation, provider, request_model, response_model,
                    input_tokens, output_tokens, cached_input_tokens, is_run_root, attributes, resource_attributes, events, links
-            FROM spans WHERE seq IN ({SpanKeySegmentsSchema.SeqsWhere("k.trace_id = $trace_id")}) AND trace_id = $trace_id ORDER BY start_unix_nano, span_id;
+            FROM spans WHERE seq IN ({SpanKeySegmentsSchema.SeqsWhere("k.trace_id = $trace_id")}) ORDER BY start_unix_nano, span_id;
             """;
         command.Parameters.AddWithValue("$trace_id", traceId);
         var spans = new List<SpanRecord>();

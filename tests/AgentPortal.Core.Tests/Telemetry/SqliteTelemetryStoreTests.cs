@@ -150,6 +150,38 @@ public sealed class SqliteTelemetryStoreTests : TelemetryStoreContractTests
     }
 
     [Fact]
+    public async Task ImportedSpans_AreFoundByTrace_InEachImportBatch_AndLaterWritesToo()
+    {
+        var table = AgentPortal.Core.Data.Export.TelemetryTables.Spans;
+        var start = new DateTime(2026, 11, 20, 10, 0, 0, DateTimeKind.Utc);
+        var traceIds = Enumerable.Range(0, 4).Select(_ => AgentRunService.NewHexId(16)).ToList();
+        object?[] Row(string traceId, int i)
+        {
+            var row = new object?[table.Columns.Count];
+            foreach (var (column, value) in new (string, object)[]
+            {
+                ("trace_id", traceId), ("span_id", AgentRunService.NewHexId(8)), ("name", "imported " + i), ("kind", 3L),
+                ("start_unix_nano", Nanos(start.AddSeconds(i))), ("duration_nanos", 1000L), ("status", 1L), ("is_run_root", false),
+            })
+            {
+                row[table.IndexOf(column)] = value;
+            }
+            return row;
+        }
+
+        await Store.ImportRowsAsync(table, [Row(traceIds[0], 0), Row(traceIds[1], 1)], CancellationToken.None);
+        await Store.ImportRowsAsync(table, [Row(traceIds[2], 2), Row(traceIds[0], 3)], CancellationToken.None);
+        var written = LlmSpan(traceIds[3], AgentRunService.NewHexId(8), start.AddSeconds(4), "gpt-4o", 3, 4);
+        await WriteAsync(new TelemetryWrite.AppendSpans([written]));
+
+        Assert.Equal(["imported 0", "imported 3"], (await Store.GetTraceAsync(traceIds[0], CancellationToken.None)).Select(s => s.Name));
+        Assert.Single(await Store.GetTraceAsync(traceIds[1], CancellationToken.None));
+        Assert.Single(await Store.GetTraceAsync(traceIds[2], CancellationToken.None));
+        Assert.Single(await Store.GetTraceAsync(traceIds[3], CancellationToken.None));
+        Assert.Equal(5, await ScalarAsync("SELECT count(*) FROM span_keys;"));
+    }
+
+    [Fact]
     public async Task AStoreFromBeforeKeySegments_KeepsItsSpansInOrder_FindsTheirTraces_AndRecognisesThemIfSentAgain()
     {
         var path = _folder.File("before-segments.db");

@@ -12,49 +12,52 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
     /// </summary>
     public partial class SpanKeySegments : Migration
     {
+        /// <summary>The span columns as the previous migration left them, in order.</summary>
+        private const string ColumnDefinitions = """
+            "trace_id" TEXT NOT NULL,
+            "span_id" TEXT NOT NULL,
+            "parent_span_id" TEXT NULL,
+            "name" TEXT NOT NULL,
+            "kind" INTEGER NOT NULL,
+            "service_name" TEXT NULL,
+            "agent_id" TEXT NULL,
+            "project_id" TEXT NULL,
+            "start_unix_nano" INTEGER NOT NULL,
+            "duration_nanos" INTEGER NOT NULL,
+            "status" INTEGER NOT NULL,
+            "status_message" TEXT NULL,
+            "operation" TEXT NULL,
+            "provider" TEXT NULL,
+            "request_model" TEXT NULL,
+            "response_model" TEXT NULL,
+            "input_tokens" INTEGER NULL,
+            "output_tokens" INTEGER NULL,
+            "cached_input_tokens" INTEGER NULL,
+            "is_run_root" INTEGER NOT NULL,
+            "attributes" TEXT NULL,
+            "resource_attributes" TEXT NULL,
+            "events" TEXT NULL,
+            "links" TEXT NULL
+            """;
+
+        private const string Columns = """
+            "trace_id", "span_id", "parent_span_id", "name", "kind", "service_name", "agent_id", "project_id",
+            "start_unix_nano", "duration_nanos", "status", "status_message", "operation", "provider", "request_model", "response_model",
+            "input_tokens", "output_tokens", "cached_input_tokens", "is_run_root", "attributes", "resource_attributes", "events", "links"
+            """;
+
+        private const string ErrorsIndex = """CREATE INDEX "idx_spans_agent_errors" ON "spans" ("agent_id", "start_unix_nano") WHERE status = 2;""";
+
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("""
-                CREATE TABLE "ef_temp_spans" (
-                    "seq" INTEGER NOT NULL CONSTRAINT "PK_spans" PRIMARY KEY AUTOINCREMENT,
-                    "trace_id" TEXT NOT NULL,
-                    "span_id" TEXT NOT NULL,
-                    "parent_span_id" TEXT NULL,
-                    "name" TEXT NOT NULL,
-                    "kind" INTEGER NOT NULL,
-                    "service_name" TEXT NULL,
-                    "agent_id" TEXT NULL,
-                    "project_id" TEXT NULL,
-                    "start_unix_nano" INTEGER NOT NULL,
-                    "duration_nanos" INTEGER NOT NULL,
-                    "status" INTEGER NOT NULL,
-                    "status_message" TEXT NULL,
-                    "operation" TEXT NULL,
-                    "provider" TEXT NULL,
-                    "request_model" TEXT NULL,
-                    "response_model" TEXT NULL,
-                    "input_tokens" INTEGER NULL,
-                    "output_tokens" INTEGER NULL,
-                    "cached_input_tokens" INTEGER NULL,
-                    "is_run_root" INTEGER NOT NULL,
-                    "attributes" TEXT NULL,
-                    "resource_attributes" TEXT NULL,
-                    "events" TEXT NULL,
-                    "links" TEXT NULL);
-                INSERT INTO "ef_temp_spans" ("trace_id", "span_id", "parent_span_id", "name", "kind", "service_name", "agent_id", "project_id",
-                    "start_unix_nano", "duration_nanos", "status", "status_message", "operation", "provider", "request_model", "response_model",
-                    "input_tokens", "output_tokens", "cached_input_tokens", "is_run_root", "attributes", "resource_attributes", "events", "links")
-                SELECT "trace_id", "span_id", "parent_span_id", "name", "kind", "service_name", "agent_id", "project_id",
-                    "start_unix_nano", "duration_nanos", "status", "status_message", "operation", "provider", "request_model", "response_model",
-                    "input_tokens", "output_tokens", "cached_input_tokens", "is_run_root", "attributes", "resource_attributes", "events", "links"
-                FROM "spans" ORDER BY rowid;
+            migrationBuilder.Sql($"""
+                CREATE TABLE "ef_temp_spans" ("seq" INTEGER NOT NULL CONSTRAINT "PK_spans" PRIMARY KEY AUTOINCREMENT, {ColumnDefinitions});
+                INSERT INTO "ef_temp_spans" ({Columns}) SELECT {Columns} FROM "spans" ORDER BY rowid;
                 DROP TABLE "spans";
                 ALTER TABLE "ef_temp_spans" RENAME TO "spans";
-                CREATE INDEX "idx_spans_agent_errors" ON "spans" ("agent_id", "start_unix_nano") WHERE status = 2;
+                {ErrorsIndex}
                 CREATE UNIQUE INDEX "idx_spans_key" ON "spans" ("start_unix_nano", "trace_id", "span_id");
-                """);
-            migrationBuilder.Sql($"""
                 {SpanKeySegmentsSchema.Create}
                 INSERT INTO span_keys (segment, trace_id, seq) SELECT 1, trace_id, seq FROM spans ORDER BY trace_id, seq;
                 INSERT INTO span_segments (id, entries, first_seq, last_seq)
@@ -68,39 +71,11 @@ namespace AgentPortal.Core.Telemetry.Sqlite.Migrations
             migrationBuilder.Sql($"""
                 {SpanKeySegmentsSchema.Drop}
                 DROP INDEX "idx_spans_key";
-                CREATE TABLE "ef_temp_spans" (
-                    "trace_id" TEXT NOT NULL,
-                    "span_id" TEXT NOT NULL,
-                    "parent_span_id" TEXT NULL,
-                    "name" TEXT NOT NULL,
-                    "kind" INTEGER NOT NULL,
-                    "service_name" TEXT NULL,
-                    "agent_id" TEXT NULL,
-                    "project_id" TEXT NULL,
-                    "start_unix_nano" INTEGER NOT NULL,
-                    "duration_nanos" INTEGER NOT NULL,
-                    "status" INTEGER NOT NULL,
-                    "status_message" TEXT NULL,
-                    "operation" TEXT NULL,
-                    "provider" TEXT NULL,
-                    "request_model" TEXT NULL,
-                    "response_model" TEXT NULL,
-                    "input_tokens" INTEGER NULL,
-                    "output_tokens" INTEGER NULL,
-                    "cached_input_tokens" INTEGER NULL,
-                    "is_run_root" INTEGER NOT NULL,
-                    "attributes" TEXT NULL,
-                    "resource_attributes" TEXT NULL,
-                    "events" TEXT NULL,
-                    "links" TEXT NULL,
-                    CONSTRAINT "PK_spans" PRIMARY KEY ("trace_id", "span_id"));
-                INSERT OR IGNORE INTO "ef_temp_spans" SELECT "trace_id", "span_id", "parent_span_id", "name", "kind", "service_name", "agent_id", "project_id",
-                    "start_unix_nano", "duration_nanos", "status", "status_message", "operation", "provider", "request_model", "response_model",
-                    "input_tokens", "output_tokens", "cached_input_tokens", "is_run_root", "attributes", "resource_attributes", "events", "links"
-                FROM "spans" ORDER BY seq;
+                CREATE TABLE "ef_temp_spans" ({ColumnDefinitions}, CONSTRAINT "PK_spans" PRIMARY KEY ("trace_id", "span_id"));
+                INSERT OR IGNORE INTO "ef_temp_spans" ({Columns}) SELECT {Columns} FROM "spans" ORDER BY seq;
                 DROP TABLE "spans";
                 ALTER TABLE "ef_temp_spans" RENAME TO "spans";
-                CREATE INDEX "idx_spans_agent_errors" ON "spans" ("agent_id", "start_unix_nano") WHERE status = 2;
+                {ErrorsIndex}
                 """);
         }
     }
